@@ -11,8 +11,12 @@
 pub mod ast;
 mod diagnostic;
 pub mod ir;
+mod lower;
+mod names;
 mod parse;
+mod resolve;
 mod span;
+mod typeck;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};
 pub use span::{Ident, Span};
@@ -44,13 +48,27 @@ pub fn source_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
     std::str::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(
             Span::DETACHED,
-            format!("the file is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
+            format!(
+                "the file is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
 
 /// Parses, resolves, type-checks and lowers one spec.
-pub fn compile(source: &str, _overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
-    parse(source)?;
-    Err(vec![Diagnostic::error(Span::DETACHED, "the type checker is not written yet")])
+///
+/// Errors come back all at once, sorted by position; warnings are in
+/// [`Compiled::warnings`].
+pub fn compile(source: &str, overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
+    let file = parse(source)?;
+    compile_file(&file, overrides)
+}
+
+/// Resolves, type-checks and lowers a parsed spec.
+pub fn compile_file(
+    file: &ast::SpecFile,
+    overrides: &[ParamOverride],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    lower::lower(file, overrides)
 }
