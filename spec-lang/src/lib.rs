@@ -16,6 +16,8 @@ mod names;
 mod parse;
 mod resolve;
 mod span;
+#[cfg(test)]
+mod testing;
 mod typeck;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};

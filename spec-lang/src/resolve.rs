@@ -11,6 +11,8 @@
 
 mod consteval;
 mod decls;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -15,6 +15,8 @@ mod builtin;
 mod expr;
 mod lookup;
 mod stmt;
+#[cfg(test)]
+mod tests;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{self, ConstId, FnId, LocalId, RoleId, Type};

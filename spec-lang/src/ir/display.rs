@@ -695,3 +695,6 @@ fn builtin_name(b: Builtin) -> &'static str {
         Builtin::Abs => "abs",
     }
 }
+
+#[cfg(test)]
+mod tests;

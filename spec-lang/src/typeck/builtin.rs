@@ -62,6 +62,17 @@ impl Cx<'_> {
             self.error(d);
             return None;
         };
+        if matches!(self.site, Site::Param { .. } | Site::Bound) {
+            self.error(
+                Diagnostic::error(
+                    span,
+                    "a bound or a parameter's default cannot call a function",
+                )
+                .with_label("the compiler computes these values itself")
+                .with_note("help: write the arithmetic directly"),
+            );
+            return None;
+        }
         let sig = self.fn_sig(id);
         let Some(sig) = sig else {
             for a in args {
@@ -78,17 +89,6 @@ impl Cx<'_> {
                 self.functions[caller.index()].calls.push((id, name.span));
             }
             Site::Const { before } => self.const_calls.push((before, id, name.span)),
-            Site::Param { .. } | Site::Bound => {
-                self.error(
-                    Diagnostic::error(
-                        span,
-                        "a bound or a parameter's default cannot call a function",
-                    )
-                    .with_label("the compiler computes these values itself")
-                    .with_note("help: write the arithmetic directly"),
-                );
-                return None;
-            }
             _ => {}
         }
         let mut out = Vec::new();
