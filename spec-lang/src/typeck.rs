@@ -11,6 +11,7 @@
 //! a function, an invariant) and the names currently in scope. The [`Site`]
 //! says where the expression is, which decides what it may read.
 
+mod access;
 mod builtin;
 mod expr;
 mod lookup;
