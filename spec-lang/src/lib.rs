@@ -15,12 +15,15 @@ mod lower;
 mod names;
 mod parse;
 mod resolve;
+mod source;
 mod span;
 #[cfg(test)]
 mod testing;
 mod typeck;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};
+pub use parse::MAX_NESTING;
+pub use source::source_text;
 pub use span::{Ident, Span};
 
 /// A `--param NAME=VALUE` given on the command line, as text.
@@ -43,19 +46,6 @@ pub struct Compiled {
 /// trusted; every other pass reports all of its errors.
 pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
     parse::parse(source)
-}
-
-/// Decodes a spec file's bytes as UTF-8.
-pub fn source_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        Diagnostic::error(
-            Span::DETACHED,
-            format!(
-                "the file is not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
-            ),
-        )
-    })
 }
 
 /// Parses, resolves, type-checks and lowers one spec.
