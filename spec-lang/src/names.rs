@@ -4,8 +4,9 @@
 /// typo. Ties go to the earliest candidate, so the hint is deterministic.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = match name.chars().count() {
-        0..=2 => 1,
-        3..=5 => 2,
+        0..=1 => 0,
+        2..=3 => 1,
+        4..=5 => 2,
         _ => 3,
     };
     let mut best: Option<(usize, &str)> = None;

@@ -518,7 +518,7 @@ impl<'a> Cx<'a> {
             let value = match &ty {
                 Some(Some(ty)) => self.check(&decl.value, ty),
                 Some(None) => {
-                    let _ = self.expr(&decl.value, None);
+                    self.skim(&decl.value);
                     None
                 }
                 None => self.expr(&decl.value, None),
@@ -624,6 +624,7 @@ impl<'a> Cx<'a> {
         let saved = self.enter(site);
         let checked = match ty {
             Some(ty) => self.check(expr, ty),
+            None if self.needs_context(expr) => None,
             None => self.expr(expr, None),
         };
         let _ = self.leave(saved);

@@ -63,6 +63,8 @@ struct LocalInfo {
     used: bool,
     /// Whether an unused binding deserves a warning.
     warn: bool,
+    /// How to silence that warning, when `_name` is not the way.
+    hint: Option<String>,
 }
 
 /// The frame and site that were current before [`Cx::enter`].
@@ -111,6 +113,7 @@ impl Cx<'_> {
             span: name.span,
             used: false,
             warn: warn && !name.name.starts_with('_'),
+            hint: None,
         });
         self.frame.scope.push((name.name.clone(), id));
         id
@@ -125,6 +128,7 @@ impl Cx<'_> {
             span,
             used: true,
             warn: false,
+            hint: None,
         });
         id
     }
@@ -152,12 +156,13 @@ impl Cx<'_> {
             if local.warn && !local.used && local.name == name {
                 local.warn = false;
                 let span = local.span;
+                let hint = local.hint.clone().unwrap_or_else(|| {
+                    format!("help: if this is intentional, name it `_{name}` instead")
+                });
                 self.warn(
                     Diagnostic::warning(span, format!("unused local `{name}`"))
                         .with_label("bound here but never read")
-                        .with_note(format!(
-                            "help: if this is intentional, name it `_{name}` instead"
-                        )),
+                        .with_note(hint),
                 );
             }
         }
@@ -185,6 +190,13 @@ impl Cx<'_> {
         }
     }
 
+    /// Sets how to silence the unused-local warning of a local.
+    pub(crate) fn set_unused_hint(&mut self, id: LocalId, hint: String) {
+        if let Some(local) = self.frame.locals.get_mut(id.index()) {
+            local.hint = Some(hint);
+        }
+    }
+
     /// Makes an unused local worth a warning (a receive's `from x`).
     pub(crate) fn set_warn_unused(&mut self, id: LocalId) {
         if let Some(local) = self.frame.locals.get_mut(id.index()) {
@@ -199,6 +211,16 @@ impl Cx<'_> {
 
     pub(crate) fn local_type(&self, id: LocalId) -> Option<Type> {
         self.frame.locals.get(id.index()).and_then(|l| l.ty.clone())
+    }
+
+    /// Checks an expression whose type is unknown because of an earlier
+    /// error, for its own independent errors. Expressions that take their
+    /// type from the context are skipped: without one, they would only
+    /// repeat the earlier error.
+    pub(crate) fn skim(&mut self, e: &crate::ast::Expr) {
+        if !self.needs_context(e) {
+            let _ = self.expr(e, None);
+        }
     }
 
     /// Checks an expression against the type the context requires.

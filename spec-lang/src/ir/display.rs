@@ -197,7 +197,9 @@ impl Spec {
                 Temporal::AlwaysEventually(p) => format!("always eventually {}", frame(self, p)),
                 Temporal::EventuallyAlways(p) => format!("eventually always {}", frame(self, p)),
                 Temporal::LeadsTo(p, q) => {
-                    format!("{} leads_to {}", frame(self, p), frame(self, q))
+                    let p = Printer::new(self, &p.locals).operand(&p.expr);
+                    let q = Printer::new(self, &q.locals).operand(&q.expr);
+                    format!("{p} leads_to {q}")
                 }
             };
             writeln!(out, "property {}: {formula}", prop.name)?;

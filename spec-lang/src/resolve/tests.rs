@@ -3,20 +3,30 @@
 use crate::assert_user_sees;
 use crate::testing::{check_error, check_error_with, check_ok};
 
-fn error(src: &str) {
-    assert_user_sees!(src, check_error(src));
+/// Snapshots the errors of a spec; a macro so that the snapshot is named
+/// after the test.
+macro_rules! error {
+    ($src:expr $(,)?) => {{
+        let src: &str = $src;
+        assert_user_sees!(src, check_error(src));
+    }};
 }
 
-fn param_error(src: &str, params: &[(&str, &str)]) {
-    let shown = format!(
-        "{src}\n// overrides: {}",
-        params
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    assert_user_sees!(&shown, check_error_with(src, params));
+/// Snapshots the errors of a spec compiled with `--param` overrides.
+macro_rules! param_error {
+    ($src:expr, $params:expr $(,)?) => {{
+        let (src, params): (&str, &[(&str, &str)]) = ($src, $params);
+        let shown = format!("{src}\n// overrides: {}", overrides_text(params));
+        assert_user_sees!(&shown, check_error_with(src, params));
+    }};
+}
+
+fn overrides_text(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 const PARAMS: &str = "protocol P
@@ -28,7 +38,7 @@ on A step tick when not Fast { x := x + 1 }
 
 #[test]
 fn reports_a_duplicate_role_at_both_declarations() {
-    error(
+    error!(
         "protocol P
 role A { var x: bool = false }
 role A { var y: bool = true }
@@ -38,7 +48,7 @@ role A { var y: bool = true }
 
 #[test]
 fn reports_a_name_declared_as_two_kinds() {
-    error(
+    error!(
         "protocol P
 param Size: 1..3 = 2
 const Size = 4
@@ -49,7 +59,7 @@ role A { var x: int = Size }
 
 #[test]
 fn suggests_a_close_variable_name() {
-    error(
+    error!(
         "protocol P
 role A { var phase: 0..3 = 0 }
 on A step go { phse := 1 }
@@ -59,7 +69,7 @@ on A step go { phse := 1 }
 
 #[test]
 fn suggests_a_close_type_name() {
-    error(
+    error!(
         "protocol P
 role Server[2] { var votes: set<Sever> = {} }
 ",
@@ -68,7 +78,7 @@ role Server[2] { var votes: set<Sever> = {} }
 
 #[test]
 fn reports_every_independent_error_in_one_run() {
-    error(
+    error!(
         "protocol P
 role A { var x: int = 0 }
 message M { v: int }
@@ -94,7 +104,7 @@ on A step one when nope == 3 and x + nope > 1 { x := nope * 2 }
 
 #[test]
 fn reports_a_cycle_of_type_aliases() {
-    error(
+    error!(
         "protocol P
 type A = set<B>
 type B = seq<A>
@@ -105,7 +115,7 @@ role R { var x: A = {} }
 
 #[test]
 fn refuses_a_role_with_no_instances() {
-    error(
+    error!(
         "protocol P
 param N: 0..3 = 0
 role A[N] { var x: bool = false }
@@ -115,7 +125,7 @@ role A[N] { var x: bool = false }
 
 #[test]
 fn refuses_an_empty_range_type() {
-    error(
+    error!(
         "protocol P
 role A { var x: 3..1 = 3 }
 ",
@@ -124,7 +134,7 @@ role A { var x: 3..1 = 3 }
 
 #[test]
 fn refuses_a_bound_that_is_not_constant() {
-    error(
+    error!(
         "protocol P
 role A { var n: int = 2
          var x: 0..n = 0 }
@@ -134,7 +144,7 @@ role A { var n: int = 2
 
 #[test]
 fn refuses_a_second_network_declaration() {
-    error(
+    error!(
         "protocol P
 role A { var x: bool = false }
 network bag
@@ -145,7 +155,7 @@ network fifo
 
 #[test]
 fn refuses_duplication_on_a_set_network() {
-    error(
+    error!(
         "protocol P
 role A { var x: bool = false }
 network set
@@ -156,7 +166,7 @@ fault duplication max 2
 
 #[test]
 fn refuses_faults_declared_twice_and_unbounded_crashes() {
-    error(
+    error!(
         "protocol P
 role A[2] { var x: bool = false }
 fault loss max 1
@@ -169,7 +179,7 @@ fault crash_recover B max 1
 
 #[test]
 fn names_the_cycle_of_mutually_recursive_functions() {
-    error(
+    error!(
         "protocol P
 fn even(n: int) -> bool = if n == 0 then true else odd(n - 1)
 fn odd(n: int) -> bool = if n == 0 then false else even(n - 1)
@@ -181,7 +191,7 @@ role A { var x: bool = even(4) }
 
 #[test]
 fn refuses_a_function_named_like_a_builtin() {
-    error(
+    error!(
         "protocol P
 fn size(s: set<int>) -> int = 0
 role A { var x: int = 0 }
@@ -191,7 +201,7 @@ role A { var x: int = 0 }
 
 #[test]
 fn refuses_a_constant_used_before_its_declaration() {
-    error(
+    error!(
         "protocol P
 const A = B + 1
 const B = 2
@@ -218,7 +228,7 @@ on R step go { x := 0 }
 
 #[test]
 fn refuses_a_choreography_honestly() {
-    error(
+    error!(
         "protocol P
 role A { var x: bool = false }
 role B { var y: bool = false }
@@ -232,7 +242,7 @@ choreography Main {
 
 #[test]
 fn refuses_an_unknown_step_in_fairness_with_a_hint() {
-    error(
+    error!(
         "protocol P
 role A { var x: 0..1 = 0 }
 on A step commit { x := 1 }
@@ -243,7 +253,7 @@ fair A.comit, B, A.receive
 
 #[test]
 fn refuses_two_steps_with_one_name_at_a_role() {
-    error(
+    error!(
         "protocol P
 role A { var x: 0..1 = 0 }
 message M
@@ -272,17 +282,17 @@ on A receive M { v: _ } as other { x := 0 }
 
 #[test]
 fn reports_an_unknown_parameter_override_with_the_list_and_a_hint() {
-    param_error(PARAMS, &[("n", "4"), ("Slow", "true")]);
+    param_error!(PARAMS, &[("n", "4"), ("Slow", "true")]);
 }
 
 #[test]
 fn reports_an_override_outside_the_declared_range() {
-    param_error(PARAMS, &[("N", "9")]);
+    param_error!(PARAMS, &[("N", "9")]);
 }
 
 #[test]
 fn reports_an_override_of_the_wrong_kind() {
-    param_error(PARAMS, &[("N", "three"), ("Fast", "1")]);
+    param_error!(PARAMS, &[("N", "three"), ("Fast", "1")]);
 }
 
 #[test]
@@ -303,7 +313,7 @@ fn overrides_replace_defaults_everywhere() {
 
 #[test]
 fn reports_a_default_outside_the_declared_range_and_a_bad_parameter_type() {
-    error(
+    error!(
         "protocol P
 param N: 1..3 = 7
 param S: set<int> = {}

@@ -167,7 +167,7 @@ impl Cx<'_> {
                 Some(mk(ExprKind::SeqIndex(Box::new(b), Box::new(i)), *t, span))
             }
             other => {
-                let _ = self.expr(index, None);
+                self.skim(index);
                 self.expected(base.span, "a map or a sequence to index", &other);
                 None
             }
@@ -318,7 +318,7 @@ impl Cx<'_> {
             let Some(i) = decl.iter().position(|(n, _)| *n == f.name.name) else {
                 let names: Vec<String> = decl.iter().map(|(n, _)| n.clone()).collect();
                 self.no_field(&f.name, owner, &names);
-                let _ = self.expr(&f.value, None);
+                self.skim(&f.value);
                 ok = false;
                 continue;
             };

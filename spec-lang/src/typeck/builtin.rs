@@ -46,7 +46,7 @@ impl Cx<'_> {
         }
         let Some(Global::Function(id)) = self.globals.get(&name.name).copied() else {
             for a in args {
-                let _ = self.expr(a, None);
+                self.skim(a);
             }
             let mut candidates: Vec<&str> = BUILTINS.to_vec();
             candidates.extend(
@@ -76,7 +76,7 @@ impl Cx<'_> {
         let sig = self.fn_sig(id);
         let Some(sig) = sig else {
             for a in args {
-                let _ = self.expr(a, None);
+                self.skim(a);
             }
             return None;
         };
@@ -97,7 +97,7 @@ impl Cx<'_> {
             let x = match ty {
                 Some(ty) => self.check(a, ty),
                 None => {
-                    let _ = self.expr(a, None);
+                    self.skim(a);
                     None
                 }
             };
@@ -136,7 +136,7 @@ impl Cx<'_> {
         };
         if args.len() != want {
             for a in args {
-                let _ = self.expr(a, None);
+                self.skim(a);
             }
             self.arity(name, want, args.len(), span);
             return None;

@@ -143,18 +143,18 @@ impl Cx<'_> {
             _ => false,
         };
         if too_early {
-            let label = match self.site {
-                Site::Param { .. } => "a parameter's default may not use constants",
-                _ => "a constant may only use constants declared before it",
-            };
-            self.error(
+            let d = if let Site::Param { .. } = self.site {
+                Diagnostic::error(span, "a parameter's default may not use constants")
+                    .with_label(format!("`{}` is a constant", decl.name))
+                    .with_note("note: parameters are computed before constants")
+            } else {
                 Diagnostic::error(
                     span,
                     format!("constant `{}` is used before it is declared", decl.name),
                 )
-                .with_label(label)
-                .with_secondary(decl.name.span, "declared here"),
-            );
+                .with_label("a constant may only use constants declared before it")
+            };
+            self.error(d.with_secondary(decl.name.span, "declared here"));
             return None;
         }
         if let Site::Function { id } = self.site {
@@ -259,6 +259,9 @@ impl Cx<'_> {
                     };
                     d.with_label("a state predicate has no acting instance")
                         .with_note(format!("help: name the instance, as in {example}"))
+                }
+                Site::Param { .. } | Site::Const { .. } | Site::Bound => {
+                    d.with_label("this must be a constant, and a variable is not")
                 }
                 _ => d.with_label("variables cannot be read here"),
             };

@@ -208,6 +208,11 @@ impl Cx<'_> {
             ok &= self.check_shadow(x, role);
             ok &= ty.is_some();
             let local = self.bind(x, ty, true);
+            let field = &decl.fields[index as usize].name;
+            self.set_unused_hint(
+                local,
+                format!("help: write `{field}: _` to ignore this field"),
+            );
             bindings.push((index, local));
         }
         ok.then_some(ir::Receive {
@@ -236,7 +241,7 @@ impl Cx<'_> {
         match ty {
             Some(ty) => self.check(e, ty),
             None => {
-                let _ = self.expr(e, None);
+                self.skim(e);
                 None
             }
         }
@@ -317,7 +322,7 @@ impl Cx<'_> {
                 let value = match &place {
                     Some((_, _, ty)) => self.check(value, ty),
                     None => {
-                        let _ = self.expr(value, None);
+                        self.skim(value);
                         None
                     }
                 };
@@ -461,7 +466,7 @@ impl Cx<'_> {
         let id = self.message_named(&m.name);
         let Some(id) = id else {
             for f in &m.fields {
-                let _ = self.expr(&f.value, None);
+                self.skim(&f.value);
             }
             return None;
         };

@@ -4,12 +4,21 @@ use crate::assert_user_sees;
 use crate::ir::{ExprKind, Literal, StmtKind, Type};
 use crate::testing::{check_error, check_ok, check_warnings};
 
-fn error(src: &str) {
-    assert_user_sees!(src, check_error(src));
+/// Snapshots the errors of a spec; a macro so that the snapshot is named
+/// after the test.
+macro_rules! error {
+    ($src:expr $(,)?) => {{
+        let src: &str = $src;
+        assert_user_sees!(src, check_error(src));
+    }};
 }
 
-fn warnings(src: &str) {
-    assert_user_sees!(src, check_warnings(src));
+/// Snapshots the warnings of a spec that compiles.
+macro_rules! warnings {
+    ($src:expr $(,)?) => {{
+        let src: &str = $src;
+        assert_user_sees!(src, check_warnings(src));
+    }};
 }
 
 /// Two roles whose enums share variant names, as in two-phase commit.
@@ -40,19 +49,19 @@ fn resolves_shared_variant_names_by_the_expected_type() {
 
 #[test]
 fn asks_for_context_when_a_variant_is_ambiguous() {
-    error(&format!("{TWO_ENUMS}invariant Odd: Committed != Aborted\n"));
+    error!(&format!("{TWO_ENUMS}invariant Odd: Committed != Aborted\n"));
 }
 
 #[test]
 fn reports_comparing_different_enums() {
-    error(&format!(
+    error!(&format!(
         "{TWO_ENUMS}invariant Mixed: forall r in RM: r.state == TM.phase\n"
     ));
 }
 
 #[test]
 fn refuses_reading_another_roles_variable_in_a_step() {
-    error(
+    error!(
         "protocol P
 role TM { var phase: 0..2 = 0 }
 role RM[2] { var state: 0..2 = 0 }
@@ -64,7 +73,7 @@ on RM[r] step peek_bare when phase == 1 { state := 2 }
 
 #[test]
 fn refuses_writing_another_instances_variable() {
-    error(
+    error!(
         "protocol P
 role RM[2] { var state: 0..2 = 0 }
 on RM[r] step poke { forall_other := 1 }
@@ -75,7 +84,7 @@ on RM[r] step poke2 { choose o in RM where o != r; o.state := 1 }
 
 #[test]
 fn asks_invariants_to_name_the_instance() {
-    error(
+    error!(
         "protocol P
 role RM[2] { var state: 0..2 = 0 }
 invariant Bad: state < 2
@@ -85,7 +94,7 @@ invariant Bad: state < 2
 
 #[test]
 fn refuses_naming_an_instance_of_a_symmetric_role() {
-    error(
+    error!(
         "protocol P
 role RM[3] symmetric { var state: 0..2 = 0 }
 role S[2] { var x: 0..2 = 0 }
@@ -110,7 +119,7 @@ invariant NotSelf: forall r in RM: r not in r.peers
 
 #[test]
 fn reports_mismatched_assignments_and_guards() {
-    error(
+    error!(
         "protocol P
 role A { var x: 0..3 = 0
          var s: set<int> = {} }
@@ -136,7 +145,7 @@ on A step inc when x < 3 { x := x + 1 }
 
 #[test]
 fn reports_missing_duplicate_and_mistyped_message_fields() {
-    error(
+    error!(
         "protocol P
 role A { var x: int = 0 }
 message M { a: int, b: bool }
@@ -149,7 +158,7 @@ on A step three { send M { a: 1, b: false, c: 3 } to A }
 
 #[test]
 fn suggests_broadcast_when_sending_to_a_set() {
-    error(
+    error!(
         "protocol P
 role A[2] { var x: int = 0 }
 message M
@@ -161,7 +170,7 @@ on A step two { broadcast M to self }
 
 #[test]
 fn refuses_reply_outside_a_receive_step() {
-    error(
+    error!(
         "protocol P
 role A { var x: int = 0 }
 message M
@@ -172,7 +181,7 @@ on A step one { reply M }
 
 #[test]
 fn refuses_a_pattern_that_would_hide_a_variable() {
-    error(
+    error!(
         "protocol P
 role A[2] { var term: int = 0 }
 message M { term: int, from_term: int }
@@ -205,7 +214,7 @@ on A receive M { vote: Yes, n: Limit, who: w } from s { seen := 1; assert w == s
 
 #[test]
 fn asks_for_context_for_an_empty_set() {
-    error(
+    error!(
         "protocol P
 role A { var x: int = 0 }
 invariant Empty: size({}) == 0
@@ -215,7 +224,7 @@ invariant Empty: size({}) == 0
 
 #[test]
 fn refuses_assigning_to_locals_and_parameters() {
-    error(
+    error!(
         "protocol P
 param N: 1..3 = 2
 role A { var x: int = 0 }
@@ -227,7 +236,7 @@ on A step two { N := 3 }
 
 #[test]
 fn keeps_the_network_out_of_steps() {
-    error(
+    error!(
         "protocol P
 role A { var x: int = 0 }
 message M
@@ -239,7 +248,7 @@ on A step two when crashed(A) { x := 1 }
 
 #[test]
 fn checks_builtin_arguments() {
-    error(
+    error!(
         "protocol P
 role A { var log: seq<int> = []
          var m: map<int, bool> = [] }
@@ -277,7 +286,7 @@ invariant Terms: forall e in A.log: e.term >= 1 and is_none(A.best) == (size(A.l
 
 #[test]
 fn warns_about_unused_locals_and_unsent_messages() {
-    warnings(
+    warnings!(
         "protocol P
 role A { var x: int = 0 }
 message Never

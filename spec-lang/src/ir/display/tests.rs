@@ -3,13 +3,18 @@
 use crate::assert_user_sees;
 use crate::testing::check_ok;
 
-fn dump(src: &str) {
-    assert_user_sees!(src, check_ok(src).to_string());
+/// Snapshots the IR of a spec; a macro so that the snapshot is named after
+/// the test.
+macro_rules! dump {
+    ($src:expr $(,)?) => {{
+        let src: &str = $src;
+        assert_user_sees!(src, check_ok(src).to_string());
+    }};
 }
 
 #[test]
 fn prints_two_phase_commit() {
-    dump(
+    dump!(
         "protocol TwoPhaseCommit
 
 param RMS: 1..9 = 3
@@ -52,7 +57,7 @@ property Decided: eventually (forall r in RM: r.state in {Committed, Aborted})
 
 #[test]
 fn prints_functions_records_faults_and_every_kind_of_expression() {
-    dump(
+    dump!(
         "protocol Log
 
 param N: 2..4 = 3
