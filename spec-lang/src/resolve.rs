@@ -385,10 +385,14 @@ impl<'a> Cx<'a> {
                 }
                 None => None,
             };
-            let value = self.constant(&decl.default, ty.as_ref(), "a parameter's default");
-            let value = match (value, &ty) {
-                (Some(value), Some(ty)) => self.fit(value, ty, decl.default.span),
-                _ => None,
+            let value = match &ty {
+                Some(ty) => self
+                    .constant(&decl.default, Some(ty), "a parameter's default")
+                    .and_then(|value| self.fit(value, ty, decl.default.span)),
+                None => {
+                    self.skim(&decl.default);
+                    None
+                }
             };
             self.params[index].ty = ty;
             self.params[index].value = value;

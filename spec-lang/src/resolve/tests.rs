@@ -321,3 +321,37 @@ role A { var x: bool = false }
 ",
     );
 }
+
+#[test]
+fn selects_fair_steps_by_name_receive_and_role() {
+    let spec = check_ok(
+        "protocol P
+role A { var x: 0..1 = 0 }
+role B[2] { var y: 0..1 = 0 }
+message M
+message N
+on A step go { send M to A; broadcast N to B }
+on A receive M { x := 1 }
+on B receive N { y := 1 }
+on B timeout reset { y := 0 }
+fair A.go, A.receive M, B
+fair strong B.receive, delivery N, delivery
+",
+    );
+    let targets: Vec<String> = spec
+        .fairness
+        .iter()
+        .map(|f| format!("{:?} {:?}", f.strength, f.target))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "Weak Steps([StepId(0)])",
+            "Weak Steps([StepId(1)])",
+            "Weak Steps([StepId(2), StepId(3)])",
+            "Strong Steps([StepId(2)])",
+            "Strong Delivery(Some(MsgId(1)))",
+            "Strong Delivery(None)",
+        ]
+    );
+}

@@ -40,7 +40,7 @@ impl Cx<'_> {
                 let Some(i) = fields.iter().position(|f| f.name == name) else {
                     let shown = self.records[id.index()].name.clone();
                     let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-                    self.no_field(field, &shown, &names);
+                    self.no_field(field, &format!("record `{shown}`"), &names);
                     return None;
                 };
                 let ty = fields[i].ty.clone();
@@ -64,7 +64,7 @@ impl Cx<'_> {
                     let mut names: Vec<String> =
                         decl.fields.iter().map(|f| f.name.name.clone()).collect();
                     names.extend(["from".to_string(), "to".to_string()]);
-                    self.no_field(field, &decl.name.name, &names);
+                    self.no_field(field, &format!("message `{}`", decl.name), &names);
                     return None;
                 };
                 let ty = self.messages[m.index()].fields.get(i).cloned().flatten()?;
@@ -93,11 +93,8 @@ impl Cx<'_> {
     }
 
     fn no_field(&mut self, field: &crate::span::Ident, owner: &str, names: &[String]) {
-        let mut d = Diagnostic::error(
-            field.span,
-            format!("`{owner}` has no field `{}`", field.name),
-        )
-        .with_label("unknown field");
+        let mut d = Diagnostic::error(field.span, format!("{owner} has no field `{}`", field.name))
+            .with_label("unknown field");
         if let Some(help) = names::did_you_mean(&field.name, names.iter().map(String::as_str)) {
             d = d.with_note(help);
         }
@@ -243,7 +240,8 @@ impl Cx<'_> {
                 .map(|f| (f.name.clone(), f.ty.clone()))
                 .collect();
             let record_name = self.records[id.index()].name.clone();
-            let values = self.field_inits(fields, &decl, &record_name, span)?;
+            let values =
+                self.field_inits(fields, &decl, &format!("record `{record_name}`"), span)?;
             return Some(mk(ExprKind::RecordLit(values), Type::Record(id), span));
         }
         let mut out = Vec::new();
@@ -341,12 +339,17 @@ impl Cx<'_> {
             .filter(|(_, g)| g.is_none())
             .map(|((n, _), _)| format!("`{n}`"))
             .collect();
-        if !missing.is_empty() {
+        // A misspelt field is reported once, as unknown, and not again as
+        // missing.
+        let misspelt = fields
+            .iter()
+            .any(|f| !decl.iter().any(|(n, _)| *n == f.name.name));
+        if !missing.is_empty() && !misspelt {
             self.error(
                 Diagnostic::error(
                     span,
                     format!(
-                        "missing {} {} of `{owner}`",
+                        "missing {} {} of {owner}",
                         if missing.len() == 1 {
                             "field"
                         } else {
@@ -359,7 +362,7 @@ impl Cx<'_> {
             );
             return None;
         }
-        if !ok {
+        if !ok || !missing.is_empty() {
             return None;
         }
         values.into_iter().collect()
@@ -422,7 +425,7 @@ impl Cx<'_> {
         for f in fields {
             let Some(i) = decl.iter().position(|(n, _)| *n == f.name.name) else {
                 let names: Vec<String> = decl.iter().map(|(n, _)| n.clone()).collect();
-                self.no_field(&f.name, &owner, &names);
+                self.no_field(&f.name, &format!("record `{owner}`"), &names);
                 ok = false;
                 continue;
             };

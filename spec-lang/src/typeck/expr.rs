@@ -550,7 +550,7 @@ impl Cx<'_> {
         for (b, set) in binders.iter().zip(sets) {
             let elem = set.as_ref().and_then(|s| elem_type(&s.ty));
             for name in &b.names {
-                let local = self.bind(name, elem.clone(), true);
+                let local = self.bind(name, elem.clone(), false);
                 match &set {
                     Some(s) => out.push((local, s.clone())),
                     None => ok = false,
@@ -565,7 +565,7 @@ impl Cx<'_> {
         let elem = set.as_ref().and_then(|s| elem_type(&s.ty));
         let mut out = Vec::new();
         for name in &b.names {
-            let local = self.bind(name, elem.clone(), true);
+            let local = self.bind(name, elem.clone(), false);
             if let Some(s) = &set {
                 out.push((local, s.clone()));
             }

@@ -260,6 +260,9 @@ impl Cx<'_> {
                     d.with_label("a state predicate has no acting instance")
                         .with_note(format!("help: name the instance, as in {example}"))
                 }
+                Site::Function { .. } => d
+                    .with_label("a function reads only its arguments, parameters and constants")
+                    .with_note("help: pass the value as an argument"),
                 Site::Param { .. } | Site::Const { .. } | Site::Bound => {
                     d.with_label("this must be a constant, and a variable is not")
                 }

@@ -127,6 +127,7 @@ impl Cx<'_> {
         let mut matches = Vec::new();
         let mut binds: Vec<(u32, &Ident, Option<Type>)> = Vec::new();
         let mut seen: Vec<(&str, Span)> = Vec::new();
+        let mut unknown: Vec<&Ident> = Vec::new();
         let mut ok = true;
         for fp in &p.fields {
             let Some(index) = decl
@@ -147,6 +148,11 @@ impl Cx<'_> {
                 }
                 self.error(d);
                 ok = false;
+                // Bind the name anyway, with an unknown type, so that its
+                // uses in the body are not reported as unknown too.
+                if let ast::Pattern::Bind(x) = &fp.pattern {
+                    unknown.push(x);
+                }
                 continue;
             };
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == fp.field.name) {
@@ -191,6 +197,9 @@ impl Cx<'_> {
             self.check_shadow(from, role);
             self.alias_local(&from.name, sender);
             self.set_warn_unused(sender);
+        }
+        for x in unknown {
+            let _ = self.bind(x, None, false);
         }
         let mut bindings = Vec::new();
         let mut bound: Vec<&Ident> = Vec::new();
@@ -415,6 +424,12 @@ impl Cx<'_> {
                         "a set of role instances or an indexed role",
                         &to.ty,
                     );
+                    if matches!(to.ty, Type::Role(_))
+                        && let Some(d) = self.errors.last_mut()
+                    {
+                        d.notes
+                            .push("help: to send to one instance, use `send`".to_string());
+                    }
                     return None;
                 };
                 let Type::Role(r) = **inner else {
@@ -480,7 +495,8 @@ impl Cx<'_> {
             .collect();
         self.messages[id.index()].sent = true;
         let decl = decl?;
-        let fields = self.field_inits(&m.fields, &decl, &m.name.name, m.span)?;
+        let fields =
+            self.field_inits(&m.fields, &decl, &format!("message `{}`", m.name), m.span)?;
         Some(ir::MessageValue {
             message: id,
             fields,

@@ -311,3 +311,16 @@ invariant Small: forall m in in_flight(Req): m.n == 1 and m.from == C and m.to i
     );
     assert_eq!(spec.invariants.len(), 1);
 }
+
+#[test]
+fn reports_a_misspelt_field_once_and_reads_no_variable_in_a_function() {
+    error!(
+        "protocol P
+role A { var x: int = 0 }
+message M { rm: int }
+on A step one { send M { rn: 1 } to A }
+on A receive M { id } { x := id + 1 }
+fn f() -> int = x
+",
+    );
+}
