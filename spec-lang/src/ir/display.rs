@@ -301,7 +301,12 @@ impl Spec {
             .map(|(i, l)| format!("{i} {}: {}", l.name, self.type_name(&l.ty)))
             .collect();
         writeln!(out, "// locals: {}", locals.join(", "))?;
-        writeln!(out, "on {role}[{me}] {trigger}")?;
+        let indexed = self.roles.get(step.role.index()).is_some_and(|r| r.indexed);
+        if indexed {
+            writeln!(out, "on {role}[{me}] {trigger}")?;
+        } else {
+            writeln!(out, "on {role} {trigger}")?;
+        }
         writeln!(out, "  when {}", p.expr(&step.guard))?;
         writeln!(out, "{{")?;
         p.stmts(out, &step.body, 1)?;
