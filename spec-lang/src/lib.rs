@@ -12,9 +12,12 @@ pub mod ast;
 mod diagnostic;
 pub mod ir;
 mod parse;
+mod source;
 mod span;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};
+pub use parse::MAX_NESTING;
+pub use source::source_text;
 pub use span::{Ident, Span};
 
 /// A `--param NAME=VALUE` given on the command line, as text.
