@@ -12,9 +12,12 @@ pub mod ast;
 mod diagnostic;
 pub mod ir;
 mod parse;
+mod source;
 mod span;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};
+pub use parse::MAX_NESTING;
+pub use source::source_text;
 pub use span::{Ident, Span};
 
 /// A `--param NAME=VALUE` given on the command line, as text.
@@ -39,18 +42,11 @@ pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
     parse::parse(source)
 }
 
-/// Decodes a spec file's bytes as UTF-8.
-pub fn source_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        Diagnostic::error(
-            Span::DETACHED,
-            format!("the file is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
-        )
-    })
-}
-
 /// Parses, resolves, type-checks and lowers one spec.
 pub fn compile(source: &str, _overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
     parse(source)?;
-    Err(vec![Diagnostic::error(Span::DETACHED, "the type checker is not written yet")])
+    Err(vec![Diagnostic::error(
+        Span::DETACHED,
+        "the type checker is not written yet",
+    )])
 }
