@@ -67,8 +67,8 @@ struct JsonStep {
     #[serde(skip_serializing_if = "Option::is_none")]
     received: Option<String>,
     sent: Vec<String>,
-    /// Variable display names to new values, in state order.
-    changes: Vec<[String; 2]>,
+    /// Variable display names to their new values.
+    changes: std::collections::BTreeMap<String, String>,
 }
 
 /// The summary: `result` (ok | violation | error | incomplete), the counts,
@@ -152,6 +152,6 @@ fn step(r: Row) -> JsonStep {
         failed: r.failed,
         received: r.received,
         sent: r.sent,
-        changes: r.changes.into_iter().map(|(k, v)| [k, v]).collect(),
+        changes: r.changes.into_iter().collect(),
     }
 }

@@ -101,8 +101,8 @@ pub fn text_report(spec: &Spec, outcome: &CheckOutcome) -> String {
                 format!("Invariant {} is violated", v.property)
             }
             crate::outcome::ViolationKind::Assertion => match &v.message {
-                Some(m) => format!("Assertion in step {} failed: {m}", v.property),
-                None => format!("Assertion in step {} failed", v.property),
+                Some(m) => format!("Assertion \"{m}\" in step {} failed", v.property),
+                None => format!("An assertion in step {} failed", v.property),
             },
             crate::outcome::ViolationKind::Deadlock => "Deadlock: no step is enabled".to_string(),
         };
