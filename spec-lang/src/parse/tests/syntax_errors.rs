@@ -1,0 +1,1 @@
+//! Syntax errors, rendered as the user sees them.
