@@ -50,7 +50,12 @@ fn parse_param_override(text: &str) -> Result<ParamOverride, String> {
     };
     let (name, value) = (name.trim(), value.trim());
     if name.is_empty() || value.is_empty() {
-        return Err(format!("expected NAME=VALUE with both parts present, found `{text}`"));
+        return Err(format!(
+            "expected NAME=VALUE with both parts present, found `{text}`"
+        ));
     }
-    Ok(ParamOverride { name: name.to_string(), value: value.to_string() })
+    Ok(ParamOverride {
+        name: name.to_string(),
+        value: value.to_string(),
+    })
 }

@@ -12,7 +12,10 @@ pub fn stderr_color() -> bool {
 
 /// Prints diagnostics for one file to stderr.
 pub fn print_diagnostics(file_name: &str, source: &str, diagnostics: &[Diagnostic]) {
-    eprint!("{}", spec_lang::render(file_name, source, diagnostics, stderr_color()));
+    eprint!(
+        "{}",
+        spec_lang::render(file_name, source, diagnostics, stderr_color())
+    );
 }
 
 /// Prints a one-line error that has no source location.

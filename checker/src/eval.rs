@@ -390,6 +390,19 @@ impl<'a> Env<'a> {
         let Some(((local, domain), rest)) = binders.split_first() else {
             return f(self, locals);
         };
+        // Quantifying over a role's instances is the common case: count
+        // through them instead of building the set.
+        if let ExprKind::RoleSet(role) = domain.kind
+            && let Some(r) = self.layout.roles.get(role.index())
+        {
+            for i in 0..r.count {
+                set_local(locals, *local, Value::Inst(Instance::new(role, i)), span)?;
+                if !self.for_each_binding(rest, locals, span, f)? {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
         for x in self.elements(domain, locals)? {
             set_local(locals, *local, x, span)?;
             if !self.for_each_binding(rest, locals, span, f)? {

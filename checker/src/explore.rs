@@ -134,6 +134,16 @@ struct Explorer<'a> {
     expanded: AtomicU64,
     peak_memory: AtomicU64,
     last_report: Mutex<Instant>,
+    workers: usize,
+}
+
+/// The counts reported with a result.
+#[derive(Clone, Copy)]
+struct Counts {
+    depth: u32,
+    distinct: u64,
+    /// States found but not expanded.
+    queue: u64,
 }
 
 /// Runs a check on a pool of `workers` threads.
@@ -178,8 +188,9 @@ pub fn check(
         expanded: AtomicU64::new(0),
         peak_memory: AtomicU64::new(0),
         last_report: Mutex::new(start),
+        workers,
     };
-    pool.install(move || explorer.run(workers))
+    pool.install(move || explorer.run())
 }
 
 fn error_outcome(
@@ -202,7 +213,7 @@ fn error_outcome(
 }
 
 impl Explorer<'_> {
-    fn run(mut self, workers: usize) -> CheckOutcome {
+    fn run(mut self) -> CheckOutcome {
         let mut level = Level::default();
         let mut scratch = Vec::new();
         let initial = self.model.initial_state();
@@ -222,7 +233,6 @@ impl Explorer<'_> {
                     IncompleteReason::MaxStates(seen::MAX_INDEX),
                     depth,
                     &level,
-                    workers,
                 );
             }
             let outs = self.expand_level(&level, level_start, depth);
@@ -230,7 +240,7 @@ impl Explorer<'_> {
 
             if let Some(reason) = self.stop_reason() {
                 self.generated.fetch_add(generated, Relaxed);
-                return self.incomplete(reason, depth, &level, workers);
+                return self.incomplete(reason, depth, &level);
             }
 
             let event_chunk = self.event_chunk.load(Relaxed);
@@ -249,7 +259,15 @@ impl Explorer<'_> {
                     .sum();
                 let distinct = self.fps.len() as u64 + kept;
                 let event = outs.into_iter().nth(event_chunk).and_then(|o| o.event);
-                return self.report_event(event, level_start, depth, distinct, workers);
+                return self.report_event(
+                    event,
+                    level_start,
+                    Counts {
+                        depth,
+                        distinct,
+                        queue: 0,
+                    },
+                );
             }
 
             self.generated.fetch_add(generated, Relaxed);
@@ -264,8 +282,12 @@ impl Explorer<'_> {
                 } else {
                     Verdict::Ok
                 };
-                let distinct = self.fps.len() as u64;
-                return self.finish(result, depth, distinct, 0, workers, Vec::new(), None);
+                let counts = Counts {
+                    depth,
+                    distinct: self.fps.len() as u64,
+                    queue: 0,
+                };
+                return self.finish(result, counts, Vec::new(), None);
             }
             level_start += level.len() as u64;
             level = next;
@@ -506,41 +528,20 @@ impl Explorer<'_> {
         });
     }
 
-    fn incomplete(
-        &self,
-        reason: IncompleteReason,
-        depth: u32,
-        level: &Level,
-        workers: usize,
-    ) -> CheckOutcome {
-        let distinct = self.seen.len();
-        let queue = (level.len() as u64).saturating_sub(self.expanded.load(Relaxed));
-        self.finish(
-            Verdict::Incomplete { reason },
+    fn incomplete(&self, reason: IncompleteReason, depth: u32, level: &Level) -> CheckOutcome {
+        let counts = Counts {
             depth,
-            distinct,
-            queue,
-            workers,
-            Vec::new(),
-            None,
-        )
+            distinct: self.seen.len(),
+            queue: (level.len() as u64).saturating_sub(self.expanded.load(Relaxed)),
+        };
+        self.finish(Verdict::Incomplete { reason }, counts, Vec::new(), None)
     }
 
-    fn report_event(
-        &self,
-        event: Option<Event>,
-        level_start: u64,
-        depth: u32,
-        distinct: u64,
-        workers: usize,
-    ) -> CheckOutcome {
+    fn report_event(&self, event: Option<Event>, level_start: u64, counts: Counts) -> CheckOutcome {
         let internal = |message: String| {
             self.finish(
                 Verdict::Error,
-                depth,
-                distinct,
-                0,
-                workers,
+                counts,
                 Vec::new(),
                 Some(CheckError {
                     message,
@@ -644,17 +645,13 @@ impl Explorer<'_> {
         } else {
             Verdict::Violation
         };
-        self.finish(result, depth, distinct, 0, workers, violations, error)
+        self.finish(result, counts, violations, error)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         result: Verdict,
-        depth: u32,
-        distinct: u64,
-        queue: u64,
-        workers: usize,
+        counts: Counts,
         violations: Vec<Violation>,
         error: Option<CheckError>,
     ) -> CheckOutcome {
@@ -662,13 +659,13 @@ impl Explorer<'_> {
         CheckOutcome {
             result,
             stats: Stats {
-                distinct,
+                distinct: counts.distinct,
                 generated: self.generated.load(Relaxed),
-                depth,
-                queue,
-                workers,
+                depth: counts.depth,
+                queue: counts.queue,
+                workers: self.workers,
                 elapsed,
-                states_per_sec: per_sec(distinct, elapsed),
+                states_per_sec: per_sec(counts.distinct, elapsed),
                 peak_memory: self.peak_memory.load(Relaxed),
             },
             violations,

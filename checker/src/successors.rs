@@ -93,17 +93,16 @@ pub fn for_each_successor(
                     attempt(model, &env, state, id, inst, None, visit)?
                 }
                 StepKind::Receive(recv) => {
-                    let mut flow = ControlFlow::Continue(());
-                    for (slot, msg) in deliverable(&state.network, inst) {
-                        if msg.kind != recv.message || !state.faults.connected(msg.from, msg.to) {
-                            continue;
+                    let mut offer = |slot: Slot, msg: &Msg| {
+                        if msg.kind != recv.message
+                            || msg.to != inst
+                            || !state.faults.connected(msg.from, msg.to)
+                        {
+                            return Ok(ControlFlow::Continue(()));
                         }
-                        flow = attempt(model, &env, state, id, inst, Some((slot, msg)), visit)?;
-                        if flow.is_break() {
-                            break;
-                        }
-                    }
-                    flow
+                        attempt(model, &env, state, id, inst, Some((slot, msg)), visit)
+                    };
+                    for_each_deliverable(&state.network, inst, &mut offer)?
                 }
             };
             if flow.is_break() {
@@ -114,30 +113,47 @@ pub fn for_each_successor(
     Ok(environment(model, state, visit))
 }
 
-/// The messages addressed to `inst` that a receive could take, with where
-/// they sit: every one in a set or a bag (each distinct message once), the
-/// head of each queue into `inst` in a FIFO network.
-fn deliverable(network: &Network, inst: Instance) -> Vec<(Slot, &Msg)> {
+/// Offers every message addressed to `inst` that a receive could take, with
+/// where it sits: every one in a set or a bag (each distinct message once),
+/// the head of each queue into `inst` in a FIFO network. Stops when an
+/// offer breaks.
+fn for_each_deliverable(
+    network: &Network,
+    inst: Instance,
+    offer: &mut dyn FnMut(Slot, &Msg) -> Result<ControlFlow<()>, Box<StepFailure>>,
+) -> Result<ControlFlow<()>, Box<StepFailure>> {
     match network {
-        Network::Set(msgs) => msgs
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.to == inst)
-            .map(|(i, m)| (Slot::Entry(i), m))
-            .collect(),
-        Network::Bag(msgs) => msgs
-            .iter()
-            .enumerate()
-            .filter(|(_, (m, _))| m.to == inst)
-            .map(|(i, (m, _))| (Slot::Entry(i), m))
-            .collect(),
-        Network::Fifo(chans) => chans
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.to == inst)
-            .filter_map(|(i, c)| c.queue.first().map(|m| (Slot::Queued(i, 0), m)))
-            .collect(),
+        Network::Set(msgs) => {
+            for (i, m) in msgs.iter().enumerate() {
+                if m.to == inst {
+                    if offer(Slot::Entry(i), m)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+            }
+        }
+        Network::Bag(msgs) => {
+            for (i, (m, _)) in msgs.iter().enumerate() {
+                if m.to == inst {
+                    if offer(Slot::Entry(i), m)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+            }
+        }
+        Network::Fifo(chans) => {
+            for (i, c) in chans.iter().enumerate() {
+                if c.to == inst
+                    && let Some(m) = c.queue.first()
+                {
+                    if offer(Slot::Queued(i, 0), m)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+            }
+        }
     }
+    Ok(ControlFlow::Continue(()))
 }
 
 /// Tries one step for one instance (and one message, for a receive): the
@@ -228,7 +244,11 @@ fn attempt(
 fn environment(model: &Model<'_>, state: &State, visit: &mut Visit<'_>) -> ControlFlow<()> {
     let net = &model.spec.network;
     let within = |bound: Option<u32>, used: u32| bound.is_none_or(|max| used < max);
-    let slots = all_slots(&state.network);
+    let slots = if net.loss.is_some() || net.duplication.is_some() {
+        all_slots(&state.network)
+    } else {
+        Vec::new()
+    };
 
     if let Some(loss) = net.loss
         && within(loss.max, state.faults.losses)

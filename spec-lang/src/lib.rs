@@ -45,5 +45,8 @@ pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
 /// Parses, resolves, type-checks and lowers one spec.
 pub fn compile(source: &str, _overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
     parse(source)?;
-    Err(vec![Diagnostic::error(Span::DETACHED, "the type checker is not written yet")])
+    Err(vec![Diagnostic::error(
+        Span::DETACHED,
+        "the type checker is not written yet",
+    )])
 }

@@ -31,17 +31,27 @@ fn spec_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn overrides(source: &str) -> Vec<ParamOverride> {
-    let Some(line) = source.lines().take(3).find_map(|l| l.strip_prefix("// params:")) else {
+    let Some(line) = source
+        .lines()
+        .take(3)
+        .find_map(|l| l.strip_prefix("// params:"))
+    else {
         return Vec::new();
     };
     line.split_whitespace()
         .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| ParamOverride { name: name.into(), value: value.into() })
+        .map(|(name, value)| ParamOverride {
+            name: name.into(),
+            value: value.into(),
+        })
         .collect()
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(specs_dir()).unwrap_or(path).display().to_string()
+    path.strip_prefix(specs_dir())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -57,13 +67,20 @@ fn every_library_spec_compiles_without_errors() {
             failures.push_str(&spec_lang::render(&name, &source, &diagnostics, false));
         }
     }
-    assert!(failures.is_empty(), "library specs failed to compile:\n{failures}");
+    assert!(
+        failures.is_empty(),
+        "library specs failed to compile:\n{failures}"
+    );
 }
 
 #[test]
 fn every_error_spec_reports_its_diagnostics() {
     let files = spec_files(&specs_dir().join("errors"));
-    assert!(files.len() >= 30, "the error corpus has only {} specs", files.len());
+    assert!(
+        files.len() >= 30,
+        "the error corpus has only {} specs",
+        files.len()
+    );
     for path in files {
         let name = relative(&path);
         let bytes = std::fs::read(&path).expect("error specs are readable");
