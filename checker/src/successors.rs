@@ -69,6 +69,9 @@ pub struct StepFailure {
     pub action: Action,
 }
 
+/// Whether to go on enumerating, or the step failure that stopped it.
+pub type Flow = Result<ControlFlow<()>, Box<StepFailure>>;
+
 pub type Visit<'f> = dyn FnMut(&Label<'_>, State) -> ControlFlow<()> + 'f;
 
 /// Calls `visit` for every successor of `state`, in transition order, until
@@ -120,24 +123,20 @@ pub fn for_each_successor(
 fn for_each_deliverable(
     network: &Network,
     inst: Instance,
-    offer: &mut dyn FnMut(Slot, &Msg) -> Result<ControlFlow<()>, Box<StepFailure>>,
-) -> Result<ControlFlow<()>, Box<StepFailure>> {
+    offer: &mut dyn FnMut(Slot, &Msg) -> Flow,
+) -> Flow {
     match network {
         Network::Set(msgs) => {
             for (i, m) in msgs.iter().enumerate() {
-                if m.to == inst {
-                    if offer(Slot::Entry(i), m)?.is_break() {
-                        return Ok(ControlFlow::Break(()));
-                    }
+                if m.to == inst && offer(Slot::Entry(i), m)?.is_break() {
+                    return Ok(ControlFlow::Break(()));
                 }
             }
         }
         Network::Bag(msgs) => {
             for (i, (m, _)) in msgs.iter().enumerate() {
-                if m.to == inst {
-                    if offer(Slot::Entry(i), m)?.is_break() {
-                        return Ok(ControlFlow::Break(()));
-                    }
+                if m.to == inst && offer(Slot::Entry(i), m)?.is_break() {
+                    return Ok(ControlFlow::Break(()));
                 }
             }
         }
