@@ -144,10 +144,9 @@ fn for_each_deliverable(
             for (i, c) in chans.iter().enumerate() {
                 if c.to == inst
                     && let Some(m) = c.queue.first()
+                    && offer(Slot::Queued(i, 0), m)?.is_break()
                 {
-                    if offer(Slot::Queued(i, 0), m)?.is_break() {
-                        return Ok(ControlFlow::Break(()));
-                    }
+                    return Ok(ControlFlow::Break(()));
                 }
             }
         }
