@@ -277,7 +277,7 @@ impl Explorer<'_> {
             if next.len() == 0 {
                 let result = if truncated {
                     Verdict::Incomplete {
-                        reason: IncompleteReason::MaxDepth(depth),
+                        reason: IncompleteReason::MaxDepth(self.config.max_depth.unwrap_or(depth)),
                     }
                 } else {
                     Verdict::Ok
