@@ -40,7 +40,7 @@ use crate::outcome::{
 };
 use crate::seen::{self, Insert, SeenSet};
 use crate::state::State;
-use crate::successors::{StepFailure, for_each_successor};
+use crate::successors::for_each_successor;
 use crate::symmetry::encode_canonical;
 use crate::trace::{rebuild, reproduce_failure};
 
@@ -91,7 +91,9 @@ enum EventKind {
     /// The indices of the invariants the state breaks.
     Invariant(Vec<usize>),
     Deadlock,
-    Step(Box<StepFailure>),
+    /// A step failed (assertion or runtime error); the trace replay finds
+    /// it again on the concrete state.
+    Step,
     /// An invariant, constraint or terminal predicate failed to evaluate.
     Predicate(EvalError),
     Internal(String),
@@ -380,8 +382,8 @@ impl Explorer<'_> {
                 }
                 ControlFlow::Continue(())
             });
-            if let Err(failure) = result {
-                out.event = event(EventKind::Step(failure));
+            if result.is_err() {
+                out.event = event(EventKind::Step);
                 break;
             }
             if count == 0 && self.config.check_deadlock {
@@ -603,14 +605,14 @@ impl Explorer<'_> {
                     trace: Some(trace),
                 }),
             ),
-            EventKind::Step(failure) => {
+            EventKind::Step => {
                 // Replay on the trace's last (concrete) state to find the
                 // failing action as the trace shows it.
                 match reproduce_failure(self.model, &mut trace) {
                     Err(message) => return internal(format!("internal error: {message}")),
                     Ok(found) => match found.failure {
                         crate::exec::Failure::Assertion { message, span } => {
-                            let property = match &failure.action {
+                            let property = match &found.action {
                                 crate::outcome::Action::Step { step, .. } => {
                                     spec.steps[step.index()].name.clone()
                                 }
