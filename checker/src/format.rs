@@ -2,10 +2,12 @@
 //! JSON summary, and the trace in the ITF format of Apalache and Quint.
 //! Pure functions from data to text or JSON values; nothing is printed.
 
+mod diagnostics;
 mod itf;
 mod json;
 mod text;
 
+pub use diagnostics::diagnostics;
 pub use itf::itf_trace;
 pub use json::json_summary;
 pub use text::{text_report, text_trace};

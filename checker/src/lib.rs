@@ -27,7 +27,7 @@ mod trace;
 mod value;
 
 pub use explore::check;
-pub use format::{itf_trace, json_summary, text_report, text_trace};
+pub use format::{diagnostics, itf_trace, json_summary, text_report, text_trace};
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Trace,
     TraceState, Verdict, Violation, ViolationKind,

@@ -130,3 +130,28 @@ fn failed_assertion_is_the_last_row() {
         insta::assert_snapshot!(report(&spec, &out));
     });
 }
+
+const DIV_SOURCE: &str = "\
+protocol T
+role A { var x: int = 0 }
+on A step div { x := 10 / x }
+";
+
+#[test]
+fn runtime_error_renders_as_a_diagnostic_at_its_expression() {
+    let start = DIV_SOURCE.find("10 / x").unwrap_or(0) as u32;
+    let mut b = B::new("T");
+    let a = b.singleton("A");
+    let x = b.var(a, "x", int_ty(), int(0));
+    let e = at(
+        bin(spec_lang::ir::BinaryOp::Div, int(10), b.own(x)),
+        start,
+        start + 6,
+    );
+    b.step(internal("div", a).body(vec![assign(x, e)]));
+    let out = run(&b.spec, &config(1));
+    let rendered = spec_lang::render("t.spec", DIV_SOURCE, &checker::diagnostics(&out), false);
+    insta::with_settings!({ description => DIV_SOURCE }, {
+        insta::assert_snapshot!(format!("{rendered}\n{}", report(&b.spec, &out)));
+    });
+}
