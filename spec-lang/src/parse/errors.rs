@@ -161,22 +161,14 @@ pub(super) fn describe(rule: Rule) -> Expected {
 
         // Expressions.
         Rule::expr
-        | Rule::implies
-        | Rule::iff
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::comparison
-        | Rule::range
-        | Rule::sum
-        | Rule::product
-        | Rule::unary
+        | Rule::range_expr
+        | Rule::sum_expr
         | Rule::postfix
         | Rule::primary
+        | Rule::prefix_op
         | Rule::quant
         | Rule::if_expr
         | Rule::let_expr
-        | Rule::call
         | Rule::brace_expr
         | Rule::brace_body
         | Rule::bracket_expr
@@ -202,13 +194,16 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::op_gt
         | Rule::op_not_in
         | Rule::kw_subset => Comparison,
-        Rule::op_implies
+        // `in` is a comparison, and also what follows the names of a binder.
+        Rule::kw_in => Keyword("in"),
+        Rule::infix_op
+        | Rule::arith_op
+        | Rule::op_implies
         | Rule::op_iff
-        | Rule::sum_op
+        | Rule::op_range
         | Rule::op_concat
         | Rule::op_add
         | Rule::op_sub
-        | Rule::product_op
         | Rule::op_mul
         | Rule::op_div
         | Rule::op_mod
@@ -216,6 +211,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::kw_and
         | Rule::kw_or => Operator,
         Rule::postfix_op
+        | Rule::call_args
         | Rule::field_access
         | Rule::index_access
         | Rule::with_index
@@ -231,7 +227,6 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::kw_if => Keyword("if"),
         Rule::kw_then => Keyword("then"),
         Rule::kw_else => Keyword("else"),
-        Rule::kw_in => Keyword("in"),
         Rule::kw_when => Keyword("when"),
         Rule::kw_from => Keyword("from"),
         Rule::kw_as => Keyword("as"),
@@ -390,7 +385,9 @@ fn simplify(mut expected: Vec<Expected>) -> Vec<Expected> {
                 && !has(&snapshot, Expected::Type)
                 && !has(&snapshot, Expected::Selector)
         }
-        Expected::Token("<" | ">") => !has(&snapshot, Expected::Comparison),
+        Expected::Token("<" | ">") | Expected::Keyword("in") => {
+            !has(&snapshot, Expected::Comparison)
+        }
         Expected::Token("..") => !operator,
         Expected::Token(".") => !has(&snapshot, Expected::Selector),
         // Selectors are worth naming only when nothing else is possible.
