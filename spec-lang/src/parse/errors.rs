@@ -80,9 +80,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::step_rest
         | Rule::spontaneous_trigger
         | Rule::receive_trigger
-        | Rule::receive_trigger_fields => {
-            Words("a trigger: `step name`, `timeout name` or `receive Message`")
-        }
+        | Rule::receive_trigger_fields => Trigger,
         Rule::kw_step => Keyword("step"),
         Rule::kw_timeout => Keyword("timeout"),
         Rule::kw_receive => Keyword("receive"),
@@ -122,10 +120,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::eventually
         | Rule::leads_to
         | Rule::kw_always
-        | Rule::kw_eventually => Words(
-            "a temporal formula (`always P`, `eventually P`, `always eventually P`, \
-             `eventually always P` or `P leads_to Q`)",
-        ),
+        | Rule::kw_eventually => Temporal,
         Rule::kw_leads_to => Keyword("leads_to"),
         Rule::fair_strength | Rule::kw_weak | Rule::kw_strong => Words("`weak` or `strong`"),
         Rule::fair_target
@@ -179,8 +174,10 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::kw_exists
         | Rule::kw_sum
         | Rule::kw_let
-        | Rule::op_neg
-        | Rule::kw_not => Expression,
+        | Rule::op_neg => Expression,
+        // `not` starts an expression (where the operand is expected too) or
+        // `not in` (where the other operators are): never worth naming.
+        Rule::kw_not => Nothing,
         Rule::int_lit => Words("an integer"),
         Rule::string_lit => Words("a string"),
         Rule::ident | Rule::keyword | Rule::ident_char => Name,
@@ -250,6 +247,8 @@ pub(super) enum Expected {
     Name,
     Words(&'static str),
     Type,
+    Trigger,
+    Temporal,
     Expression,
     Statement,
     /// A binary operator other than a comparison.
@@ -270,6 +269,13 @@ impl Expected {
             Expected::Token(t) | Expected::Keyword(t) => format!("`{t}`"),
             Expected::Name => "a name".into(),
             Expected::Type => "a type".into(),
+            Expected::Trigger => {
+                "a trigger (`step name`, `timeout name` or `receive Message`)".into()
+            }
+            Expected::Temporal => "a temporal formula (`always P`, `eventually P`, \
+                                   `always eventually P`, `eventually always P` or \
+                                   `P leads_to Q`)"
+                .into(),
             Expected::Words(w) => w.into(),
             Expected::Statement => "a statement".into(),
             Expected::Declaration => "a declaration such as `role`, `message` or `on`".into(),
@@ -293,12 +299,6 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     }
     .min(source.len());
-    if let Some(unterminated) = scan.unterminated
-        && pos >= unterminated.start()
-    {
-        return unterminated.diagnostic();
-    }
-    let found = Found::at(source, pos);
     let (positives, negatives) = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
@@ -306,20 +306,46 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         } => (positives.as_slice(), negatives.as_slice()),
         // pest's own guards ("stack limit reached", "call limit reached"):
         // the scan should have rejected such input first.
-        ErrorVariant::CustomError { .. } => return too_deep(found.span),
+        ErrorVariant::CustomError { .. } => return too_deep(Found::at(source, pos).span),
     };
-    let mut expected: Vec<Expected> = positives.iter().map(|&r| describe(r)).collect();
+    // pest places its report at the furthest *rule* it tried; a literal
+    // (`=`, `}`) that failed further on is only in the detailed attempts.
+    // Where that is further, report there, with the punctuation expected.
+    let mut expected: Vec<Expected> = Vec::new();
+    let mut at = pos;
     if let Some(attempts) = error.parse_attempts()
-        && attempts.max_position == pos
+        && attempts.max_position >= pos
+        && attempts.max_position <= source.len()
     {
         // pest does not export the token type; its text is what matters.
-        for token in attempts.expected_tokens() {
-            let text = token.to_string();
-            if let Some(&t) = STRUCTURAL.iter().find(|&&t| t == text) {
-                expected.push(Expected::Token(t));
-            }
+        let tokens: Vec<Expected> = attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(|token| {
+                let text = token.to_string();
+                STRUCTURAL
+                    .iter()
+                    .find(|&&t| t == text)
+                    .map(|&t| Expected::Token(t))
+            })
+            .collect();
+        if attempts.max_position == pos {
+            expected = tokens;
+        } else if !tokens.is_empty() {
+            at = attempts.max_position;
+            expected = tokens;
         }
     }
+    if at == pos {
+        expected.extend(positives.iter().map(|&r| describe(r)));
+    }
+    let pos = at;
+    if let Some(unterminated) = scan.unterminated
+        && pos >= unterminated.start()
+    {
+        return unterminated.diagnostic();
+    }
+    let found = Found::at(source, pos);
     let expected = simplify(expected);
 
     if positives == [Rule::kw_protocol] && scan.first_token.map(|t| t.start as usize) == Some(pos) {
@@ -384,7 +410,11 @@ fn simplify(mut expected: Vec<Expected>) -> Vec<Expected> {
             !has(&snapshot, Expected::Expression)
                 && !has(&snapshot, Expected::Type)
                 && !has(&snapshot, Expected::Selector)
+                && !has(&snapshot, Expected::Temporal)
+                && !has(&snapshot, Expected::Trigger)
         }
+        // The words that start a trigger.
+        Expected::Keyword("step" | "timeout" | "receive") => !has(&snapshot, Expected::Trigger),
         Expected::Token("<" | ">") | Expected::Keyword("in") => {
             !has(&snapshot, Expected::Comparison)
         }
