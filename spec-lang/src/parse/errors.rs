@@ -299,11 +299,8 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     }
     .min(source.len());
-    let (positives, negatives) = match &error.variant {
-        ErrorVariant::ParsingError {
-            positives,
-            negatives,
-        } => (positives.as_slice(), negatives.as_slice()),
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
         // pest's own guards ("stack limit reached", "call limit reached"):
         // the scan should have rejected such input first.
         ErrorVariant::CustomError { .. } => return too_deep(Found::at(source, pos).span),
@@ -366,7 +363,6 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         )
         .with_label(format!("expected {list}"))
     };
-    let _ = negatives;
     match &found.kind {
         FoundKind::Keyword(word) if expected == [Expected::Name] => diagnostic.with_note(format!(
             "help: `{word}` is a reserved word and cannot be used as a name"
