@@ -209,18 +209,28 @@ fn attempt(
     let consumes = model.spec.network.kind != NetworkKind::Set;
     let max = model.spec.network.max_in_flight;
     let mut done = |run: Run<'_>| {
-        let mut next = state.clone();
-        next.vars[slots.clone()].clone_from_slice(&run.vars);
+        // Build the successor's variables in one pass, moving the step's
+        // updated values in rather than cloning the old ones first.
+        let mut vars = Vec::with_capacity(state.vars.len());
+        vars.extend_from_slice(&state.vars[..slots.start]);
+        vars.extend(run.vars);
+        vars.extend_from_slice(&state.vars[slots.end..]);
+        let mut next = State {
+            vars,
+            network: state.network.clone(),
+            faults: state.faults.clone(),
+        };
         if let Some((slot, _)) = received
             && consumes
         {
             next.network.remove(slot);
         }
-        for m in &run.sends {
+        let sends = run.sends;
+        for m in &sends {
             next.network.add(m.clone());
         }
         if let Some(max) = max
-            && !run.sends.is_empty()
+            && !sends.is_empty()
             && next.network.count() > u64::from(max)
         {
             // The sends would exceed the bound on messages in flight: this
@@ -231,7 +241,7 @@ fn attempt(
             step: id,
             instance: inst,
             received: received.map(|(_, m)| m),
-            sent: &run.sends,
+            sent: &sends,
         };
         visit(&label, next)
     };
