@@ -9,6 +9,19 @@
 //!
 //! Every successor is reported, duplicates and self-loops included, because
 //! the generated-states count is the number of successors computed.
+//!
+//! Faults, one transition each: losing a message removes one copy of one
+//! distinct message (set, bag) or one queued message, by position (FIFO);
+//! duplicating adds a copy of one distinct message (bag) or appends a copy
+//! of one queued message, by position, at the end of its own queue (FIFO;
+//! the copy arrives after everything already queued, as a retransmission
+//! would); a set cannot hold two copies, so duplication does nothing there.
+//! Duplication respects `max_in_flight`. Fault counters are kept only for
+//! bounded faults, so unbounded loss does not make the state space
+//! infinite. A partition splits all instances into two non-empty groups
+//! (each split once); heal ends it. Crash counts per role's crash fault;
+//! recovery restores the initial values of volatile variables and keeps
+//! persistent ones and the messages in flight.
 
 use std::ops::ControlFlow;
 
