@@ -32,7 +32,7 @@ pub fn run(args: &CheckArgs) -> Exit {
     };
     terminal::print_diagnostics(&name, source, &compiled.warnings);
     if args.dump_ir {
-        print!("{:#?}", compiled.spec);
+        print!("{}", compiled.spec);
         return Exit::Ok;
     }
     println!("{name}: parsed and type-checked");
