@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod progress;
 mod terminal;
 
 use std::process::ExitCode;
