@@ -17,11 +17,22 @@
 //! reported with a violation include exactly the states before it in
 //! canonical order, whatever the timing.
 //!
-//! Deferred for speed (a later issue): states are decoded into `Value`s and
-//! successors re-encoded whole; a compiled, allocation-free evaluator over
-//! the flat encoding, successor encoding as a patch of the parent's bytes,
-//! and a lock-free open-addressing seen-set would remove most allocations
-//! from the inner loop.
+//! Deferred for speed (a later issue), in the order they would pay off:
+//! - Evaluation works on decoded `Value` trees: every state is decoded, and
+//!   every successor cloned and re-encoded whole. A compiled evaluator that
+//!   reads and writes the flat encoding directly, and encodes a successor as
+//!   a patch of its parent's bytes (only the acting instance's slots and the
+//!   network change), would remove most allocations from the inner loop.
+//! - The encoding is self-describing (a tag per value); a type-directed,
+//!   bit-packed layout (enums and instances in a few bits, sets of instances
+//!   as bitmasks) would shrink the queues and speed hashing.
+//! - The seen-set is a sharded hashbrown map behind mutexes; a lock-free
+//!   open-addressing table of fingerprints would avoid the locks.
+//! - Symmetry computes signatures from whole-state abstractions for tied
+//!   instances; incremental or cached signatures would cut its cost.
+//! - A level lives in memory; very large levels would need a disk-backed
+//!   queue, and the memory estimate between exact measurements is an
+//!   average per state.
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
