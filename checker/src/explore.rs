@@ -593,10 +593,20 @@ impl Explorer<'_> {
         if let EventKind::Internal(message) = event.kind {
             return internal(format!("internal error: {message}"));
         }
-        let mut trace = match rebuild(self.model, &self.seen, &self.fps, target) {
-            Ok(t) => t,
+        let mut replayed = match rebuild(self.model, &self.seen, &self.fps, target) {
+            Ok(r) => r,
             Err(message) => return internal(format!("internal error: {message}")),
         };
+        // Find the failing step the way the explorer met it, before the
+        // trace is handed out.
+        let failure = match event.kind {
+            EventKind::Step => match reproduce_failure(self.model, &mut replayed) {
+                Ok(found) => Some(found),
+                Err(message) => return internal(format!("internal error: {message}")),
+            },
+            _ => None,
+        };
+        let trace = replayed.trace;
         let spec = self.model.spec;
         let violation = |property: String, kind, span, message, trace| Violation {
             property,
@@ -639,41 +649,37 @@ impl Explorer<'_> {
                     trace: Some(trace),
                 }),
             ),
-            EventKind::Step => {
-                // Replay on the trace's last (concrete) state to find the
-                // failing action as the trace shows it.
-                match reproduce_failure(self.model, &mut trace) {
-                    Err(message) => return internal(format!("internal error: {message}")),
-                    Ok(found) => match found.failure {
-                        crate::exec::Failure::Assertion { message, span } => {
-                            let property = match &found.action {
-                                crate::outcome::Action::Step { step, .. } => {
-                                    spec.steps[step.index()].name.clone()
-                                }
-                                _ => "assertion".into(),
-                            };
-                            (
-                                vec![violation(
-                                    property,
-                                    ViolationKind::Assertion,
-                                    span,
-                                    message,
-                                    trace,
-                                )],
-                                None,
-                            )
-                        }
-                        crate::exec::Failure::Error(e) => (
-                            Vec::new(),
-                            Some(CheckError {
-                                message: e.message,
-                                span: e.span,
-                                trace: Some(trace),
-                            }),
-                        ),
-                    },
-                }
-            }
+            EventKind::Step => match failure.map(|f| *f) {
+                None => return internal("internal error: a failing step was not found".into()),
+                Some(found) => match found.failure {
+                    crate::exec::Failure::Assertion { message, span } => {
+                        let property = match &found.action {
+                            crate::outcome::Action::Step { step, .. } => {
+                                spec.steps[step.index()].name.clone()
+                            }
+                            _ => "assertion".into(),
+                        };
+                        (
+                            vec![violation(
+                                property,
+                                ViolationKind::Assertion,
+                                span,
+                                message,
+                                trace,
+                            )],
+                            None,
+                        )
+                    }
+                    crate::exec::Failure::Error(e) => (
+                        Vec::new(),
+                        Some(CheckError {
+                            message: e.message,
+                            span: e.span,
+                            trace: Some(trace),
+                        }),
+                    ),
+                },
+            },
             EventKind::Internal(_) => (Vec::new(), None),
         };
         let result = if error.is_some() {
@@ -719,13 +725,6 @@ enum StateCheck {
 fn per_sec(n: u64, elapsed: std::time::Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
     if secs > 0.0 { n as f64 / secs } else { 0.0 }
-}
-
-/// Encodes a state canonically, for tests and the trace replay.
-pub fn canonical_fingerprint(model: &Model<'_>, state: &State) -> u64 {
-    let mut bytes = Vec::new();
-    encode_canonical(model, state, &mut bytes);
-    fingerprint(&bytes)
 }
 
 // The tests' IR builders, shared with the integration tests.
@@ -775,5 +774,51 @@ mod tests {
             assert!(p.depth <= out.stats.depth);
         }
         assert!(reports.windows(2).all(|w| w[0].distinct <= w[1].distinct));
+    }
+
+    /// Every step of a trace is a real transition of the concrete states
+    /// shown, with the action shown, also when the search ran on symmetry
+    /// representatives.
+    #[test]
+    fn traces_under_symmetry_are_real_behaviours() {
+        use crate::model::Model;
+        use crate::successors::for_each_successor;
+        use std::ops::ControlFlow;
+
+        for symmetric in [false, true] {
+            let spec = two_phase(Options {
+                rms: 4,
+                symmetric,
+                commit_early: true,
+            });
+            let config = CheckConfig {
+                workers: 2,
+                symmetry: true,
+                max_states: None,
+                max_depth: None,
+                memory_limit: None,
+                check_deadlock: false,
+            };
+            let out = check_reporting_every(&spec, &config, &|_| {}, Duration::from_secs(60));
+            let Some(v) = out.violations.first() else {
+                panic!("expected a violation");
+            };
+            let model = match Model::new(&spec, true) {
+                Ok(m) => m,
+                Err(e) => panic!("{}", e.message),
+            };
+            assert_eq!(v.trace.states[0].state, model.initial_state());
+            for pair in v.trace.states.windows(2) {
+                let mut matched = false;
+                let _ = for_each_successor(&model, &pair[0].state, &mut |label, succ| {
+                    if succ == pair[1].state && Some(label.to_action()) == pair[1].action {
+                        matched = true;
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                });
+                assert!(matched, "symmetric = {symmetric}: {:?}", pair[1].action);
+            }
+        }
     }
 }
