@@ -53,7 +53,7 @@ use crate::seen::{self, Insert, SeenSet};
 use crate::state::State;
 use crate::successors::for_each_successor;
 use crate::symmetry::encode_canonical;
-use crate::trace::{rebuild, reproduce_failure};
+use crate::trace::{ReplayMode, rebuild};
 
 /// States per chunk. Fixed, so that the work split, and with it nothing
 /// but timing, depends on the number of workers.
@@ -150,7 +150,7 @@ struct Explorer<'a> {
     level_generated: AtomicU64,
     peak_memory: AtomicU64,
     last_report: Mutex<Instant>,
-    report_every: Duration,
+    internals: Internals,
     workers: usize,
 }
 
@@ -174,14 +174,25 @@ pub fn check(
     config: &CheckConfig,
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> CheckOutcome {
-    check_reporting_every(spec, config, progress, PROGRESS_EVERY)
+    let internals = Internals {
+        report_every: PROGRESS_EVERY,
+        replay: ReplayMode::Natural,
+    };
+    check_with(spec, config, progress, internals)
 }
 
-fn check_reporting_every(
+/// Knobs that are not part of the configuration, for tests.
+#[derive(Clone, Copy)]
+struct Internals {
+    report_every: Duration,
+    replay: ReplayMode,
+}
+
+fn check_with(
     spec: &spec_lang::ir::Spec,
     config: &CheckConfig,
     progress: &(dyn Fn(&Progress) + Sync),
-    every: Duration,
+    internals: Internals,
 ) -> CheckOutcome {
     let start = Instant::now();
     let workers = config.workers.max(1);
@@ -220,7 +231,7 @@ fn check_reporting_every(
         level_generated: AtomicU64::new(0),
         peak_memory: AtomicU64::new(0),
         last_report: Mutex::new(start),
-        report_every: every,
+        internals,
         workers,
     };
     pool.install(move || explorer.run())
@@ -545,7 +556,7 @@ impl Explorer<'_> {
             return;
         };
         let now = Instant::now();
-        if now.duration_since(*last) < self.report_every {
+        if now.duration_since(*last) < self.internals.report_every {
             return;
         }
         // Keep the lock while reporting: reports never overlap and their
@@ -593,19 +604,19 @@ impl Explorer<'_> {
         if let EventKind::Internal(message) = event.kind {
             return internal(format!("internal error: {message}"));
         }
-        let mut replayed = match rebuild(self.model, &self.seen, &self.fps, target) {
+        let step_failed = matches!(event.kind, EventKind::Step);
+        let replayed = match rebuild(
+            self.model,
+            &self.seen,
+            &self.fps,
+            target,
+            step_failed,
+            self.internals.replay,
+        ) {
             Ok(r) => r,
             Err(message) => return internal(format!("internal error: {message}")),
         };
-        // Find the failing step the way the explorer met it, before the
-        // trace is handed out.
-        let failure = match event.kind {
-            EventKind::Step => match reproduce_failure(self.model, &mut replayed) {
-                Ok(found) => Some(found),
-                Err(message) => return internal(format!("internal error: {message}")),
-            },
-            _ => None,
-        };
+        let failure = replayed.failure;
         let trace = replayed.trace;
         let spec = self.model.spec;
         let violation = |property: String, kind, span, message, trace| Violation {
@@ -740,8 +751,8 @@ mod tests {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    use super::check_reporting_every;
     use super::two_phase::{Options, two_phase};
+    use super::{Internals, ReplayMode, check_with};
     use crate::outcome::{CheckConfig, Progress};
 
     #[test]
@@ -765,7 +776,11 @@ mod tests {
                 v.push(p.clone());
             }
         };
-        let out = check_reporting_every(&spec, &config, &record, Duration::ZERO);
+        let internals = Internals {
+            report_every: Duration::ZERO,
+            replay: ReplayMode::Natural,
+        };
+        let out = check_with(&spec, &config, &record, internals);
         let reports = seen.into_inner().unwrap_or_default();
         assert!(!reports.is_empty());
         for p in &reports {
@@ -785,7 +800,11 @@ mod tests {
         use crate::successors::for_each_successor;
         use std::ops::ControlFlow;
 
-        for symmetric in [false, true] {
+        let modes = [ReplayMode::Natural, ReplayMode::Stored];
+        for (symmetric, replay) in [false, true]
+            .into_iter()
+            .flat_map(|s| modes.map(|m| (s, m)))
+        {
             let spec = two_phase(Options {
                 rms: 4,
                 symmetric,
@@ -799,7 +818,11 @@ mod tests {
                 memory_limit: None,
                 check_deadlock: false,
             };
-            let out = check_reporting_every(&spec, &config, &|_| {}, Duration::from_secs(60));
+            let internals = Internals {
+                report_every: Duration::from_secs(60),
+                replay,
+            };
+            let out = check_with(&spec, &config, &|_| {}, internals);
             let Some(v) = out.violations.first() else {
                 panic!("expected a violation");
             };
@@ -817,7 +840,11 @@ mod tests {
                     }
                     ControlFlow::Continue(())
                 });
-                assert!(matched, "symmetric = {symmetric}: {:?}", pair[1].action);
+                assert!(
+                    matched,
+                    "symmetric = {symmetric}, {replay:?}: {:?}",
+                    pair[1].action
+                );
             }
         }
     }
