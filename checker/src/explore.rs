@@ -53,7 +53,7 @@ use crate::seen::{self, Insert, SeenSet};
 use crate::state::State;
 use crate::successors::for_each_successor;
 use crate::symmetry::encode_canonical;
-use crate::trace::{rebuild, reproduce_failure};
+use crate::trace::{ReplayMode, rebuild};
 
 /// States per chunk. Fixed, so that the work split, and with it nothing
 /// but timing, depends on the number of workers.
@@ -150,7 +150,7 @@ struct Explorer<'a> {
     level_generated: AtomicU64,
     peak_memory: AtomicU64,
     last_report: Mutex<Instant>,
-    report_every: Duration,
+    internals: Internals,
     workers: usize,
 }
 
@@ -174,14 +174,25 @@ pub fn check(
     config: &CheckConfig,
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> CheckOutcome {
-    check_reporting_every(spec, config, progress, PROGRESS_EVERY)
+    let internals = Internals {
+        report_every: PROGRESS_EVERY,
+        replay: ReplayMode::Natural,
+    };
+    check_with(spec, config, progress, internals)
 }
 
-fn check_reporting_every(
+/// Knobs that are not part of the configuration, for tests.
+#[derive(Clone, Copy)]
+struct Internals {
+    report_every: Duration,
+    replay: ReplayMode,
+}
+
+fn check_with(
     spec: &spec_lang::ir::Spec,
     config: &CheckConfig,
     progress: &(dyn Fn(&Progress) + Sync),
-    every: Duration,
+    internals: Internals,
 ) -> CheckOutcome {
     let start = Instant::now();
     let workers = config.workers.max(1);
@@ -220,7 +231,7 @@ fn check_reporting_every(
         level_generated: AtomicU64::new(0),
         peak_memory: AtomicU64::new(0),
         last_report: Mutex::new(start),
-        report_every: every,
+        internals,
         workers,
     };
     pool.install(move || explorer.run())
@@ -545,7 +556,7 @@ impl Explorer<'_> {
             return;
         };
         let now = Instant::now();
-        if now.duration_since(*last) < self.report_every {
+        if now.duration_since(*last) < self.internals.report_every {
             return;
         }
         // Keep the lock while reporting: reports never overlap and their
@@ -593,10 +604,20 @@ impl Explorer<'_> {
         if let EventKind::Internal(message) = event.kind {
             return internal(format!("internal error: {message}"));
         }
-        let mut trace = match rebuild(self.model, &self.seen, &self.fps, target) {
-            Ok(t) => t,
+        let step_failed = matches!(event.kind, EventKind::Step);
+        let replayed = match rebuild(
+            self.model,
+            &self.seen,
+            &self.fps,
+            target,
+            step_failed,
+            self.internals.replay,
+        ) {
+            Ok(r) => r,
             Err(message) => return internal(format!("internal error: {message}")),
         };
+        let failure = replayed.failure;
+        let trace = replayed.trace;
         let spec = self.model.spec;
         let violation = |property: String, kind, span, message, trace| Violation {
             property,
@@ -639,41 +660,37 @@ impl Explorer<'_> {
                     trace: Some(trace),
                 }),
             ),
-            EventKind::Step => {
-                // Replay on the trace's last (concrete) state to find the
-                // failing action as the trace shows it.
-                match reproduce_failure(self.model, &mut trace) {
-                    Err(message) => return internal(format!("internal error: {message}")),
-                    Ok(found) => match found.failure {
-                        crate::exec::Failure::Assertion { message, span } => {
-                            let property = match &found.action {
-                                crate::outcome::Action::Step { step, .. } => {
-                                    spec.steps[step.index()].name.clone()
-                                }
-                                _ => "assertion".into(),
-                            };
-                            (
-                                vec![violation(
-                                    property,
-                                    ViolationKind::Assertion,
-                                    span,
-                                    message,
-                                    trace,
-                                )],
-                                None,
-                            )
-                        }
-                        crate::exec::Failure::Error(e) => (
-                            Vec::new(),
-                            Some(CheckError {
-                                message: e.message,
-                                span: e.span,
-                                trace: Some(trace),
-                            }),
-                        ),
-                    },
-                }
-            }
+            EventKind::Step => match failure.map(|f| *f) {
+                None => return internal("internal error: a failing step was not found".into()),
+                Some(found) => match found.failure {
+                    crate::exec::Failure::Assertion { message, span } => {
+                        let property = match &found.action {
+                            crate::outcome::Action::Step { step, .. } => {
+                                spec.steps[step.index()].name.clone()
+                            }
+                            _ => "assertion".into(),
+                        };
+                        (
+                            vec![violation(
+                                property,
+                                ViolationKind::Assertion,
+                                span,
+                                message,
+                                trace,
+                            )],
+                            None,
+                        )
+                    }
+                    crate::exec::Failure::Error(e) => (
+                        Vec::new(),
+                        Some(CheckError {
+                            message: e.message,
+                            span: e.span,
+                            trace: Some(trace),
+                        }),
+                    ),
+                },
+            },
             EventKind::Internal(_) => (Vec::new(), None),
         };
         let result = if error.is_some() {
@@ -721,13 +738,6 @@ fn per_sec(n: u64, elapsed: std::time::Duration) -> f64 {
     if secs > 0.0 { n as f64 / secs } else { 0.0 }
 }
 
-/// Encodes a state canonically, for tests and the trace replay.
-pub fn canonical_fingerprint(model: &Model<'_>, state: &State) -> u64 {
-    let mut bytes = Vec::new();
-    encode_canonical(model, state, &mut bytes);
-    fingerprint(&bytes)
-}
-
 // The tests' IR builders, shared with the integration tests.
 #[cfg(test)]
 #[path = "../tests/support/build.rs"]
@@ -737,43 +747,4 @@ mod build;
 mod two_phase;
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-    use std::time::Duration;
-
-    use super::check_reporting_every;
-    use super::two_phase::{Options, two_phase};
-    use crate::outcome::{CheckConfig, Progress};
-
-    #[test]
-    fn reports_progress_between_chunks_without_exceeding_the_final_counts() {
-        let spec = two_phase(Options {
-            rms: 4,
-            symmetric: false,
-            commit_early: false,
-        });
-        let config = CheckConfig {
-            workers: 2,
-            symmetry: false,
-            max_states: None,
-            max_depth: None,
-            memory_limit: None,
-            check_deadlock: false,
-        };
-        let seen: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
-        let record = |p: &Progress| {
-            if let Ok(mut v) = seen.lock() {
-                v.push(p.clone());
-            }
-        };
-        let out = check_reporting_every(&spec, &config, &record, Duration::ZERO);
-        let reports = seen.into_inner().unwrap_or_default();
-        assert!(!reports.is_empty());
-        for p in &reports {
-            assert!(p.distinct <= out.stats.distinct);
-            assert!(p.generated <= out.stats.generated);
-            assert!(p.depth <= out.stats.depth);
-        }
-        assert!(reports.windows(2).all(|w| w[0].distinct <= w[1].distinct));
-    }
-}
+mod tests;
