@@ -327,3 +327,13 @@ fn rejects_misplaced_not_and_chained_comparisons_without_recursing() {
         Outcome::Fails("`not` needs parentheses"),
     );
 }
+
+#[test]
+fn does_not_count_comparisons_with_names_like_types_as_nesting() {
+    // `set < 3` looks like the start of `set<T>` to the scan.
+    let source = format!(
+        "protocol P\nrole A {{ var set: int = 0 }}\n{}",
+        "invariant I: A.set < 3 and A.set > -1\ninvariant J: A.set < 3\n".repeat(1000)
+    );
+    check_bounded(&source, Outcome::Parses);
+}
