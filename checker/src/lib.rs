@@ -1,1 +1,36 @@
-//! checker
+//! The specc model checker: explores every reachable state of a spec's IR
+//! and proves its safety properties or returns the shortest counterexample.
+//!
+//! [`check`] runs a level-synchronous breadth-first search on a pool of
+//! worker threads, with a seen-set of fixed-seed fingerprints, parent links
+//! and traces rebuilt by replay, optional symmetry reduction, and resource
+//! bounds. The results are identical for any number of workers. The
+//! formatting functions turn an outcome into what a user sees: a text table
+//! of the counterexample, a JSON summary, and an ITF trace.
+//!
+//! This crate reads the IR only: it never parses, prints, opens files or
+//! exits; the command-line program does that.
+
+mod encode;
+mod eval;
+mod exec;
+mod explore;
+mod fingerprint;
+mod format;
+mod model;
+mod outcome;
+mod seen;
+mod state;
+mod successors;
+mod symmetry;
+mod trace;
+mod value;
+
+pub use explore::check;
+pub use format::{diagnostics, itf_trace, json_summary, text_report, text_trace};
+pub use outcome::{
+    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Trace,
+    TraceState, Verdict, Violation, ViolationKind,
+};
+pub use state::{Channel, Faults, Network, State};
+pub use value::{Instance, Msg, Value};

@@ -95,6 +95,13 @@ pub fn render(file_name: &str, source: &str, diagnostics: &[Diagnostic], color: 
         termcolor::Buffer::no_color()
     };
     for diagnostic in diagnostics {
+        let flattened;
+        let diagnostic = if has_long_line(diagnostic, source) {
+            flattened = without_excerpt(diagnostic, file_name, source);
+            &flattened
+        } else {
+            diagnostic
+        };
         let rendered = to_codespan(diagnostic, source.len());
         // Rendering into memory only fails when a span lies outside the
         // source; clamping in `to_codespan` rules that out. Should it still
@@ -109,6 +116,57 @@ pub fn render(file_name: &str, source: &str, diagnostics: &[Diagnostic], color: 
         }
     }
     String::from_utf8_lossy(out.as_slice()).into_owned()
+}
+
+/// Source lines longer than this are not shown in an excerpt: a generated
+/// or hostile one-line file would otherwise be echoed back whole.
+const MAX_EXCERPT_LINE: usize = 400;
+
+fn has_long_line(diagnostic: &Diagnostic, source: &str) -> bool {
+    let line_len = |offset: u32| {
+        let offset = (offset as usize).min(source.len());
+        let bytes = source.as_bytes();
+        let start = bytes[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = bytes[offset..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| offset + i);
+        end - start
+    };
+    std::iter::once(&diagnostic.primary)
+        .chain(&diagnostic.secondary)
+        .filter(|label| !label.span.is_detached())
+        .any(|label| line_len(label.span.start) > MAX_EXCERPT_LINE)
+}
+
+/// The same diagnostic with its labels turned into `file:line:column` notes.
+fn without_excerpt(diagnostic: &Diagnostic, file_name: &str, source: &str) -> Diagnostic {
+    let mut notes: Vec<String> = std::iter::once(&diagnostic.primary)
+        .chain(&diagnostic.secondary)
+        .filter(|label| !label.span.is_detached())
+        .map(|label| {
+            let (line, column) = line_column(source, label.span.start);
+            let text = if label.message.is_empty() {
+                "here"
+            } else {
+                label.message.as_str()
+            };
+            format!("at {file_name}:{line}:{column}: {text} (the line is too long to show)")
+        })
+        .collect();
+    notes.extend(diagnostic.notes.iter().cloned());
+    Diagnostic {
+        primary: Label {
+            span: Span::DETACHED,
+            message: String::new(),
+        },
+        secondary: Vec::new(),
+        notes,
+        ..diagnostic.clone()
+    }
 }
 
 fn to_codespan(diagnostic: &Diagnostic, source_len: usize) -> cs::Diagnostic<()> {
@@ -174,6 +232,15 @@ mod tests {
         assert!(text.contains("p.spec:2:24"), "{text}");
         assert!(text.contains("^ expected `bool`"), "{text}");
         assert!(text.contains("help: write"), "{text}");
+    }
+
+    #[test]
+    fn long_lines_are_located_but_not_echoed() {
+        let source = format!("protocol P\ninvariant I: {}x", "(".repeat(1000));
+        let diagnostic = Diagnostic::error(Span::new(500, 501), "nested too deeply");
+        let text = render("p.spec", &source, &[diagnostic], false);
+        assert!(text.contains("at p.spec:2:490"), "{text}");
+        assert!(text.len() < 300, "{text}");
     }
 
     #[test]

@@ -24,6 +24,10 @@ use std::fmt;
 
 pub use crate::span::Span;
 
+mod display;
+
+pub(crate) use display::{TypeNamer, type_str};
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

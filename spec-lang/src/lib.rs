@@ -11,9 +11,15 @@
 pub mod ast;
 mod diagnostic;
 pub mod ir;
+mod lower;
+mod names;
 mod parse;
+mod resolve;
 mod source;
 mod span;
+#[cfg(test)]
+mod testing;
+mod typeck;
 
 pub use diagnostic::{Diagnostic, Label, Severity, line_column, render};
 pub use parse::MAX_NESTING;
@@ -40,4 +46,21 @@ pub struct Compiled {
 /// trusted; every other pass reports all of its errors.
 pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
     parse::parse(source)
+}
+
+/// Parses, resolves, type-checks and lowers one spec.
+///
+/// Errors come back all at once, sorted by position; warnings are in
+/// [`Compiled::warnings`].
+pub fn compile(source: &str, overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
+    let file = parse(source)?;
+    compile_file(&file, overrides)
+}
+
+/// Resolves, type-checks and lowers a parsed spec.
+pub fn compile_file(
+    file: &ast::SpecFile,
+    overrides: &[ParamOverride],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    lower::lower(file, overrides)
 }

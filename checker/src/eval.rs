@@ -1,0 +1,897 @@
+//! The expression evaluator: IR expressions to [`Value`]s over one state.
+//!
+//! Every runtime failure the language defines (division by zero, a missing
+//! map key, `get(none)`, an index out of range, an out-of-range store, an
+//! empty `min`/`max`, integer overflow) is an [`EvalError`] carrying the
+//! span of the expression that failed. The evaluator never panics, even on
+//! malformed IR: a shape it does not expect (which the type checker should
+//! have ruled out) is reported as an error too.
+
+use spec_lang::ir::{
+    BinaryOp, Builtin, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, Span, Spec, Type,
+    UnaryOp, VarId,
+};
+
+use crate::model::Layout;
+use crate::state::State;
+use crate::value::{Instance, Value};
+
+/// Sets built from integer ranges larger than this are refused, so that a
+/// typo like `0..1000000000` fails cleanly instead of exhausting memory.
+const MAX_RANGE: i64 = 1 << 24;
+
+/// A runtime error, with the span of the expression or statement at fault.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EvalError {
+    pub message: String,
+    pub span: Span,
+}
+
+pub type EvalResult<T> = Result<T, EvalError>;
+
+pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
+    Err(EvalError {
+        message: message.into(),
+        span,
+    })
+}
+
+/// What an expression can see: the spec, the constants, one state (none for
+/// constants and initial values) and, inside a step, the acting instance's
+/// variables as the step has updated them so far.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub spec: &'a Spec,
+    pub layout: &'a Layout,
+    consts: &'a [Value],
+    ready_consts: Option<&'a [bool]>,
+    state: Option<&'a State>,
+    own: Option<(Instance, &'a [Value])>,
+}
+
+impl<'a> Env<'a> {
+    /// An environment without a state: constants and initial values.
+    pub fn closed(spec: &'a Spec, layout: &'a Layout, consts: &'a [Value]) -> Env<'a> {
+        Env {
+            spec,
+            layout,
+            consts,
+            ready_consts: None,
+            state: None,
+            own: None,
+        }
+    }
+
+    /// While constants are being evaluated, only some have values.
+    pub fn with_ready_consts(mut self, ready: &'a [bool]) -> Env<'a> {
+        self.ready_consts = Some(ready);
+        self
+    }
+
+    pub fn with_state(mut self, state: &'a State) -> Env<'a> {
+        self.state = Some(state);
+        self
+    }
+
+    /// Inside a step: reads of `inst`'s variables see `vars`.
+    pub fn with_own(mut self, inst: Instance, vars: &'a [Value]) -> Env<'a> {
+        self.own = Some((inst, vars));
+        self
+    }
+
+    /// Evaluates a frame's expression in fresh locals, with local 0 set when
+    /// given (the instance of an initial value).
+    pub fn eval_frame(&self, frame: &Frame, local0: Option<Value>) -> EvalResult<Value> {
+        let mut locals = vec![Value::Bool(false); frame.locals.len().max(1)];
+        if let Some(v) = local0 {
+            locals[0] = v;
+        }
+        self.eval(&frame.expr, &mut locals)
+    }
+
+    /// Evaluates a state predicate.
+    pub fn eval_predicate(&self, frame: &Frame) -> EvalResult<bool> {
+        let v = self.eval_frame(frame, None)?;
+        as_bool(&v, frame.expr.span)
+    }
+
+    pub fn eval_bool(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<bool> {
+        let v = self.eval(e, locals)?;
+        as_bool(&v, e.span)
+    }
+
+    pub fn eval_instance(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Instance> {
+        let v = self.eval(e, locals)?;
+        self.as_instance(&v, e.span)
+    }
+
+    pub fn as_instance(&self, v: &Value, span: Span) -> EvalResult<Instance> {
+        match v {
+            Value::Inst(i) if self.layout.is_instance(*i) => Ok(*i),
+            Value::Inst(_) => error(span, "no such role instance"),
+            _ => error(span, "expected a role instance"),
+        }
+    }
+
+    /// Reads one instance's variable, seeing the acting instance's updates.
+    pub fn read_var(&self, inst: Instance, var: VarId, span: Span) -> EvalResult<Value> {
+        match self.spec.vars.get(var.index()) {
+            Some(def) if def.role == inst.role => {}
+            _ => return error(span, "malformed IR: variable of another role"),
+        }
+        if let Some((own, vars)) = self.own
+            && own == inst
+        {
+            return match vars.get(self.layout.var_pos[var.index()]) {
+                Some(v) => Ok(v.clone()),
+                None => error(span, "malformed IR: variable out of range"),
+            };
+        }
+        let Some(state) = self.state else {
+            return error(span, "variables cannot be read here");
+        };
+        match state.vars.get(self.layout.slot(inst, var)) {
+            Some(v) => Ok(v.clone()),
+            None => error(span, "malformed IR: variable out of range"),
+        }
+    }
+
+    pub fn eval(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Value> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Lit(lit) => Ok(literal(lit)),
+            ExprKind::None => Ok(Value::None),
+            ExprKind::Local(id) => match locals.get(id.index()) {
+                Some(v) => Ok(v.clone()),
+                None => error(span, "malformed IR: local out of range"),
+            },
+            ExprKind::Const(id) => {
+                if let Some(ready) = self.ready_consts
+                    && !ready.get(id.index()).copied().unwrap_or(false)
+                {
+                    return error(span, "constant used before it has a value");
+                }
+                match self.consts.get(id.index()) {
+                    Some(v) => Ok(v.clone()),
+                    None => error(span, "malformed IR: constant out of range"),
+                }
+            }
+            ExprKind::Var { var, instance } => {
+                let inst = self.eval_instance(instance, locals)?;
+                self.read_var(inst, *var, span)
+            }
+            ExprKind::RoleSet(role) => match self.layout.roles.get(role.index()) {
+                Some(r) => Ok(Value::Set(
+                    (0..r.count)
+                        .map(|i| Value::Inst(Instance::new(*role, i)))
+                        .collect(),
+                )),
+                None => error(span, "malformed IR: unknown role"),
+            },
+            ExprKind::Unary(op, a) => {
+                let a = self.eval(a, locals)?;
+                match (op, a) {
+                    (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+                    (UnaryOp::Neg, Value::Int(n)) => match n.checked_neg() {
+                        Some(n) => Ok(Value::Int(n)),
+                        None => error(span, "integer overflow"),
+                    },
+                    _ => error(span, "operand of the wrong type"),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span, locals),
+            ExprKind::Field(a, n) => match self.eval(a, locals)? {
+                Value::Record(_, fields) => take_nth(fields, *n as usize, span),
+                Value::Msg(m) => take_nth(m.fields, *n as usize, span),
+                _ => error(span, "field of a value that has no fields"),
+            },
+            ExprKind::Sender(a) => match self.eval(a, locals)? {
+                Value::Msg(m) => Ok(Value::Inst(m.from)),
+                _ => error(span, "sender of a value that is not a message"),
+            },
+            ExprKind::Receiver(a) => match self.eval(a, locals)? {
+                Value::Msg(m) => Ok(Value::Inst(m.to)),
+                _ => error(span, "receiver of a value that is not a message"),
+            },
+            ExprKind::TupleIndex(a, n) => match self.eval(a, locals)? {
+                Value::Tuple(items) => take_nth(items, *n as usize, span),
+                _ => error(span, "component of a value that is not a tuple"),
+            },
+            ExprKind::MapGet(m, k) => {
+                let m = self.eval(m, locals)?;
+                let k = self.eval(k, locals)?;
+                map_get(m, &k, span, self.spec)
+            }
+            ExprKind::SeqIndex(s, i) => {
+                let s = self.eval(s, locals)?;
+                let i = self.eval(i, locals)?;
+                match (s, i) {
+                    (Value::Seq(items), Value::Int(i)) => {
+                        let at = seq_offset(i, items.len(), span)?;
+                        take_nth(items, at, span)
+                    }
+                    _ => error(span, "index into a value that is not a sequence"),
+                }
+            }
+            ExprKind::Call(f, args) => {
+                let Some(func) = self.spec.functions.get(f.index()) else {
+                    return error(span, "malformed IR: unknown function");
+                };
+                let mut inner = vec![Value::Bool(false); func.body.locals.len()];
+                if func.params.len() != args.len() {
+                    return error(span, "malformed IR: wrong number of arguments");
+                }
+                for (param, arg) in func.params.iter().zip(args) {
+                    let v = self.eval(arg, locals)?;
+                    set_local(&mut inner, *param, v, span)?;
+                }
+                // A function sees only its parameters: no acting instance.
+                let env = Env { own: None, ..*self };
+                env.eval(&func.body.expr, &mut inner)
+            }
+            ExprKind::Builtin(b, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a, locals)?);
+                }
+                builtin(*b, vals, span, self.spec)
+            }
+            ExprKind::InFlight(kind) => {
+                let Some(state) = self.state else {
+                    return error(span, "messages in flight cannot be read here");
+                };
+                Ok(Value::Seq(
+                    state
+                        .network
+                        .all_copies()
+                        .into_iter()
+                        .filter(|m| m.kind == *kind)
+                        .map(|m| Value::Msg(Box::new(m.clone())))
+                        .collect(),
+                ))
+            }
+            ExprKind::Crashed(a) => {
+                let inst = self.eval_instance(a, locals)?;
+                let Some(state) = self.state else {
+                    return error(span, "crashes cannot be read here");
+                };
+                Ok(Value::Bool(state.faults.is_crashed(inst)))
+            }
+            ExprKind::SetLit(items) => {
+                let vals = self.eval_all(items, locals)?;
+                Ok(Value::set_from(vals))
+            }
+            ExprKind::SeqLit(items) => Ok(Value::Seq(self.eval_all(items, locals)?)),
+            ExprKind::TupleLit(items) => Ok(Value::Tuple(self.eval_all(items, locals)?)),
+            ExprKind::RecordLit(items) => match &e.ty {
+                Type::Record(id) => Ok(Value::Record(*id, self.eval_all(items, locals)?)),
+                _ => error(span, "malformed IR: record literal without a record type"),
+            },
+            ExprKind::MapLit(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    out.push((self.eval(k, locals)?, self.eval(v, locals)?));
+                }
+                Ok(Value::map_from(out))
+            }
+            ExprKind::Range(lo, hi) => {
+                let lo = as_int(&self.eval(lo, locals)?, span)?;
+                let hi = as_int(&self.eval(hi, locals)?, span)?;
+                if hi < lo {
+                    return Ok(Value::Set(Vec::new()));
+                }
+                if hi.saturating_sub(lo) >= MAX_RANGE {
+                    return error(span, format!("the range {lo}..{hi} is too large"));
+                }
+                Ok(Value::Set((lo..=hi).map(Value::Int).collect()))
+            }
+            ExprKind::SetFilter { local, set, cond } => {
+                let elems = self.elements(set, locals)?;
+                let mut out = Vec::new();
+                for x in elems {
+                    set_local(locals, *local, x.clone(), span)?;
+                    if self.eval_bool(cond, locals)? {
+                        out.push(x);
+                    }
+                }
+                Ok(Value::set_from(out))
+            }
+            ExprKind::SetMap {
+                elem,
+                binders,
+                cond,
+            } => {
+                let mut out = Vec::new();
+                self.for_each_binding(binders, locals, span, &mut |env, locals| {
+                    if let Some(c) = cond
+                        && !env.eval_bool(c, locals)?
+                    {
+                        return Ok(true);
+                    }
+                    out.push(env.eval(elem, locals)?);
+                    Ok(true)
+                })?;
+                Ok(Value::set_from(out))
+            }
+            ExprKind::MapComp { local, set, value } => {
+                let keys = self.elements(set, locals)?;
+                let mut out = Vec::with_capacity(keys.len());
+                for k in keys {
+                    set_local(locals, *local, k.clone(), span)?;
+                    out.push((k, self.eval(value, locals)?));
+                }
+                Ok(Value::map_from(out))
+            }
+            ExprKind::Quant {
+                quantifier,
+                binders,
+                body,
+            } => self.quantifier(*quantifier, binders, body, span, locals),
+            ExprKind::If(c, t, f) => {
+                if self.eval_bool(c, locals)? {
+                    self.eval(t, locals)
+                } else {
+                    self.eval(f, locals)
+                }
+            }
+            ExprKind::Let(local, value, body) => {
+                let v = self.eval(value, locals)?;
+                set_local(locals, *local, v, span)?;
+                self.eval(body, locals)
+            }
+            ExprKind::WithIndex(base, entries) => {
+                let mut base = self.eval(base, locals)?;
+                for (ke, ve) in entries {
+                    let k = self.eval(ke, locals)?;
+                    let v = self.eval(ve, locals)?;
+                    update_index(&mut base, k, v, ke.span)?;
+                }
+                Ok(base)
+            }
+            ExprKind::WithFields(base, updates) => {
+                let mut base = self.eval(base, locals)?;
+                for (n, v) in updates {
+                    let v = self.eval(v, locals)?;
+                    match &mut base {
+                        Value::Record(_, fields) => match fields.get_mut(*n as usize) {
+                            Some(slot) => *slot = v,
+                            None => return error(span, "malformed IR: field out of range"),
+                        },
+                        _ => return error(span, "field update of a value that is not a record"),
+                    }
+                }
+                Ok(base)
+            }
+        }
+    }
+
+    fn eval_all(&self, items: &[Expr], locals: &mut Vec<Value>) -> EvalResult<Vec<Value>> {
+        items.iter().map(|e| self.eval(e, locals)).collect()
+    }
+
+    /// The elements a binder ranges over: a set's or a sequence's elements.
+    pub fn elements(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Vec<Value>> {
+        match self.eval(e, locals)? {
+            Value::Set(items) | Value::Seq(items) => Ok(items),
+            _ => error(e.span, "expected a set or a sequence"),
+        }
+    }
+
+    /// Calls `f` once per combination of the binders' values, in order,
+    /// while it returns true. Later binders may depend on earlier ones.
+    /// Returns false when `f` stopped the iteration.
+    fn for_each_binding(
+        &self,
+        binders: &[(LocalId, Expr)],
+        locals: &mut Vec<Value>,
+        span: Span,
+        f: &mut dyn FnMut(&Env<'a>, &mut Vec<Value>) -> EvalResult<bool>,
+    ) -> EvalResult<bool> {
+        let Some(((local, domain), rest)) = binders.split_first() else {
+            return f(self, locals);
+        };
+        // Quantifying over a role's instances is the common case: count
+        // through them instead of building the set.
+        if let ExprKind::RoleSet(role) = domain.kind
+            && let Some(r) = self.layout.roles.get(role.index())
+        {
+            for i in 0..r.count {
+                set_local(locals, *local, Value::Inst(Instance::new(role, i)), span)?;
+                if !self.for_each_binding(rest, locals, span, f)? {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        for x in self.elements(domain, locals)? {
+            set_local(locals, *local, x, span)?;
+            if !self.for_each_binding(rest, locals, span, f)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn quantifier(
+        &self,
+        q: Quantifier,
+        binders: &[(LocalId, Expr)],
+        body: &Expr,
+        span: Span,
+        locals: &mut Vec<Value>,
+    ) -> EvalResult<Value> {
+        match q {
+            Quantifier::Forall => {
+                let all = self.for_each_binding(binders, locals, span, &mut |env, locals| {
+                    env.eval_bool(body, locals)
+                })?;
+                Ok(Value::Bool(all))
+            }
+            Quantifier::Exists => {
+                let none = self.for_each_binding(binders, locals, span, &mut |env, locals| {
+                    Ok(!env.eval_bool(body, locals)?)
+                })?;
+                Ok(Value::Bool(!none))
+            }
+            Quantifier::Sum => {
+                let mut total: i64 = 0;
+                self.for_each_binding(binders, locals, span, &mut |env, locals| {
+                    let n = as_int(&env.eval(body, locals)?, body.span)?;
+                    match total.checked_add(n) {
+                        Some(t) => total = t,
+                        None => return error(span, "integer overflow"),
+                    }
+                    Ok(true)
+                })?;
+                Ok(Value::Int(total))
+            }
+        }
+    }
+
+    fn binary(
+        &self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        locals: &mut Vec<Value>,
+    ) -> EvalResult<Value> {
+        // The connectives short-circuit: the right side may be undefined
+        // where the left side already decides (`x != 0 and 10 / x > 1`).
+        match op {
+            BinaryOp::And => {
+                return Ok(Value::Bool(
+                    self.eval_bool(a, locals)? && self.eval_bool(b, locals)?,
+                ));
+            }
+            BinaryOp::Or => {
+                return Ok(Value::Bool(
+                    self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                ));
+            }
+            BinaryOp::Implies => {
+                return Ok(Value::Bool(
+                    !self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                ));
+            }
+            _ => {}
+        }
+        let x = self.eval(a, locals)?;
+        let y = self.eval(b, locals)?;
+        binary_values(op, x, y, span)
+    }
+}
+
+/// Applies a strict binary operator to two values.
+pub fn binary_values(op: BinaryOp, x: Value, y: Value, span: Span) -> EvalResult<Value> {
+    use BinaryOp as B;
+    let overflow = || error(span, "integer overflow");
+    match (op, x, y) {
+        (B::Eq, x, y) => Ok(Value::Bool(x == y)),
+        (B::Ne, x, y) => Ok(Value::Bool(x != y)),
+        (B::Iff, Value::Bool(x), Value::Bool(y)) => Ok(Value::Bool(x == y)),
+        (B::Add, Value::Int(x), Value::Int(y)) => x
+            .checked_add(y)
+            .map_or_else(overflow, |n| Ok(Value::Int(n))),
+        (B::Sub, Value::Int(x), Value::Int(y)) => x
+            .checked_sub(y)
+            .map_or_else(overflow, |n| Ok(Value::Int(n))),
+        (B::Mul, Value::Int(x), Value::Int(y)) => x
+            .checked_mul(y)
+            .map_or_else(overflow, |n| Ok(Value::Int(n))),
+        (B::Div, Value::Int(x), Value::Int(y)) => {
+            if y == 0 {
+                return error(span, "division by zero");
+            }
+            let Some(q) = x.checked_div(y) else {
+                return overflow();
+            };
+            // Round toward negative infinity, as TLA+'s \div does.
+            let q = if x % y != 0 && ((x < 0) != (y < 0)) {
+                q - 1
+            } else {
+                q
+            };
+            Ok(Value::Int(q))
+        }
+        (B::Mod, Value::Int(x), Value::Int(y)) => {
+            if y == 0 {
+                return error(span, "division by zero");
+            }
+            let Some(r) = x.checked_rem(y) else {
+                // i64::MIN % -1 overflows in Rust; the remainder is 0.
+                return Ok(Value::Int(0));
+            };
+            // The remainder takes the divisor's sign.
+            let r = if r != 0 && ((r < 0) != (y < 0)) {
+                r + y
+            } else {
+                r
+            };
+            Ok(Value::Int(r))
+        }
+        (B::Lt, x, y) => Ok(Value::Bool(x < y)),
+        (B::Le, x, y) => Ok(Value::Bool(x <= y)),
+        (B::Gt, x, y) => Ok(Value::Bool(x > y)),
+        (B::Ge, x, y) => Ok(Value::Bool(x >= y)),
+        (B::Union, Value::Set(x), Value::Set(y)) => {
+            let mut all = x;
+            all.extend(y);
+            Ok(Value::set_from(all))
+        }
+        (B::Diff, Value::Set(x), Value::Set(y)) => Ok(Value::Set(
+            x.into_iter()
+                .filter(|e| y.binary_search(e).is_err())
+                .collect(),
+        )),
+        (B::Inter, Value::Set(x), Value::Set(y)) => Ok(Value::Set(
+            x.into_iter()
+                .filter(|e| y.binary_search(e).is_ok())
+                .collect(),
+        )),
+        (B::Subset, Value::Set(x), Value::Set(y)) => {
+            Ok(Value::Bool(x.iter().all(|e| y.binary_search(e).is_ok())))
+        }
+        (B::In, x, coll) => Ok(Value::Bool(contains(&coll, &x, span)?)),
+        (B::NotIn, x, coll) => Ok(Value::Bool(!contains(&coll, &x, span)?)),
+        (B::Concat, Value::Seq(mut x), Value::Seq(y)) => {
+            x.extend(y);
+            Ok(Value::Seq(x))
+        }
+        _ => error(span, "operands of the wrong types"),
+    }
+}
+
+fn contains(coll: &Value, x: &Value, span: Span) -> EvalResult<bool> {
+    match coll {
+        Value::Set(items) => Ok(items.binary_search(x).is_ok()),
+        Value::Seq(items) => Ok(items.contains(x)),
+        Value::Map(entries) => Ok(entries.binary_search_by(|(k, _)| k.cmp(x)).is_ok()),
+        _ => error(span, "membership in a value that is not a collection"),
+    }
+}
+
+fn builtin(b: Builtin, args: Vec<Value>, span: Span, spec: &Spec) -> EvalResult<Value> {
+    use Builtin as F;
+    let mut args = args.into_iter();
+    let mut next = || match args.next() {
+        Some(v) => Ok(v),
+        None => error(span, "malformed IR: missing argument"),
+    };
+    let empty = |what: &str| error(span, format!("{what} of an empty sequence"));
+    match b {
+        F::Size => match next()? {
+            Value::Set(v) | Value::Seq(v) => Ok(Value::Int(v.len() as i64)),
+            Value::Map(v) => Ok(Value::Int(v.len() as i64)),
+            _ => error(span, "size of a value that is not a collection"),
+        },
+        F::Some => Ok(Value::Some(Box::new(next()?))),
+        F::IsSome => Ok(Value::Bool(matches!(next()?, Value::Some(_)))),
+        F::IsNone => Ok(Value::Bool(matches!(next()?, Value::None))),
+        F::Get => match next()? {
+            Value::Some(v) => Ok(*v),
+            Value::None => error(span, "get(none): the option is empty"),
+            _ => error(span, "get of a value that is not an option"),
+        },
+        F::Append => match (next()?, next()?) {
+            (Value::Seq(mut s), x) => {
+                s.push(x);
+                Ok(Value::Seq(s))
+            }
+            _ => error(span, "append to a value that is not a sequence"),
+        },
+        F::Head => match next()? {
+            Value::Seq(s) => s.into_iter().next().map_or_else(|| empty("head"), Ok),
+            _ => error(span, "head of a value that is not a sequence"),
+        },
+        F::Last => match next()? {
+            Value::Seq(s) => s.into_iter().next_back().map_or_else(|| empty("last"), Ok),
+            _ => error(span, "last of a value that is not a sequence"),
+        },
+        F::Tail => match next()? {
+            Value::Seq(s) if s.is_empty() => empty("tail"),
+            Value::Seq(s) => Ok(Value::Seq(s.into_iter().skip(1).collect())),
+            _ => error(span, "tail of a value that is not a sequence"),
+        },
+        F::Take | F::Drop => match (next()?, next()?) {
+            (Value::Seq(s), Value::Int(n)) => {
+                if n < 0 {
+                    return error(span, format!("negative count {n}"));
+                }
+                let n = usize::try_from(n).unwrap_or(usize::MAX).min(s.len());
+                Ok(Value::Seq(if b == F::Take {
+                    s.into_iter().take(n).collect()
+                } else {
+                    s.into_iter().skip(n).collect()
+                }))
+            }
+            _ => error(span, "take or drop of a value that is not a sequence"),
+        },
+        F::Keys => match next()? {
+            Value::Map(entries) => Ok(Value::Set(entries.into_iter().map(|(k, _)| k).collect())),
+            _ => error(span, "keys of a value that is not a map"),
+        },
+        F::MinOf | F::MaxOf => match next()? {
+            Value::Set(s) => {
+                let pick = if b == F::MinOf {
+                    s.into_iter().next()
+                } else {
+                    s.into_iter().next_back()
+                };
+                pick.map_or_else(|| error(span, "min or max of an empty set"), Ok)
+            }
+            _ => error(span, "min or max of a value that is not a set"),
+        },
+        F::Min2 | F::Max2 => {
+            let (x, y) = (next()?, next()?);
+            Ok(if (b == F::Min2) == (x <= y) { x } else { y })
+        }
+        F::Abs => match next()? {
+            Value::Int(n) => n
+                .checked_abs()
+                .map_or_else(|| error(span, "integer overflow"), |n| Ok(Value::Int(n))),
+            v => error(
+                span,
+                format!("abs of a value that is not an integer: {}", v.display(spec)),
+            ),
+        },
+    }
+}
+
+pub fn literal(lit: &Literal) -> Value {
+    match lit {
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(n) => Value::Int(*n),
+        Literal::Variant(e, v) => Value::Enum(*e, *v),
+        Literal::Instance(r, i) => Value::Inst(Instance::new(*r, *i)),
+    }
+}
+
+pub fn as_bool(v: &Value, span: Span) -> EvalResult<bool> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        _ => error(span, "expected a boolean"),
+    }
+}
+
+pub fn as_int(v: &Value, span: Span) -> EvalResult<i64> {
+    match v {
+        Value::Int(n) => Ok(*n),
+        _ => error(span, "expected an integer"),
+    }
+}
+
+pub fn set_local(locals: &mut Vec<Value>, id: LocalId, v: Value, span: Span) -> EvalResult<()> {
+    // Frames declare their locals, but a malformed frame must not panic:
+    // grow the environment within reason, refuse absurd indices.
+    let at = id.index();
+    if at >= locals.len() {
+        if at > 1 << 16 {
+            return error(span, "malformed IR: local out of range");
+        }
+        locals.resize(at + 1, Value::Bool(false));
+    }
+    locals[at] = v;
+    Ok(())
+}
+
+fn take_nth(items: Vec<Value>, n: usize, span: Span) -> EvalResult<Value> {
+    match items.into_iter().nth(n) {
+        Some(v) => Ok(v),
+        None => error(span, "malformed IR: component out of range"),
+    }
+}
+
+/// The 0-based offset of a 1-based sequence index, or an error.
+pub fn seq_offset(i: i64, len: usize, span: Span) -> EvalResult<usize> {
+    match usize::try_from(i) {
+        Ok(i) if (1..=len).contains(&i) => Ok(i - 1),
+        _ => error(
+            span,
+            format!("sequence index {i} is out of range (the length is {len})"),
+        ),
+    }
+}
+
+pub fn map_get(m: Value, k: &Value, span: Span, spec: &Spec) -> EvalResult<Value> {
+    match m {
+        Value::Map(entries) => match entries.binary_search_by(|(key, _)| key.cmp(k)) {
+            Ok(at) => match entries.into_iter().nth(at) {
+                Some((_, v)) => Ok(v),
+                None => error(span, "malformed map"),
+            },
+            Err(_) => error(span, format!("key {} is not in the map", k.display(spec))),
+        },
+        _ => error(span, "lookup in a value that is not a map"),
+    }
+}
+
+/// `base with [k -> v]`: replaces a sequence element (1-based, in range) or
+/// sets a map entry (new keys allowed).
+pub fn update_index(base: &mut Value, k: Value, v: Value, span: Span) -> EvalResult<()> {
+    match (base, k) {
+        (Value::Seq(items), Value::Int(i)) => {
+            let at = seq_offset(i, items.len(), span)?;
+            items[at] = v;
+            Ok(())
+        }
+        (Value::Map(entries), k) => {
+            match entries.binary_search_by(|(key, _)| key.cmp(&k)) {
+                Ok(at) => entries[at].1 = v,
+                Err(at) => entries.insert(at, (k, v)),
+            }
+            Ok(())
+        }
+        _ => error(
+            span,
+            "index update of a value that is not a map or a sequence",
+        ),
+    }
+}
+
+/// Checks a value being stored (into a variable, a message field or a
+/// constant) against its declared type: integer ranges and sequence bounds,
+/// at every depth.
+pub fn check_stored(v: &Value, ty: &Type, spec: &Spec, span: Span) -> EvalResult<()> {
+    match (ty, v) {
+        (Type::Int(Some(r)), Value::Int(n)) => {
+            if *n < r.lo || *n > r.hi {
+                return error(
+                    span,
+                    format!("value {n} is out of the range {}..{}", r.lo, r.hi),
+                );
+            }
+            Ok(())
+        }
+        (Type::Seq(t, bound), Value::Seq(items)) => {
+            if let Some(max) = bound
+                && items.len() > *max as usize
+            {
+                return error(
+                    span,
+                    format!(
+                        "a sequence of length {} exceeds its bound {max}",
+                        items.len()
+                    ),
+                );
+            }
+            items
+                .iter()
+                .try_for_each(|x| check_stored(x, t, spec, span))
+        }
+        (Type::Set(t), Value::Set(items)) => items
+            .iter()
+            .try_for_each(|x| check_stored(x, t, spec, span)),
+        (Type::Map(kt, vt), Value::Map(entries)) => entries.iter().try_for_each(|(k, x)| {
+            check_stored(k, kt, spec, span)?;
+            check_stored(x, vt, spec, span)
+        }),
+        (Type::Option(t), Value::Some(x)) => check_stored(x, t, spec, span),
+        (Type::Tuple(ts), Value::Tuple(items)) => ts
+            .iter()
+            .zip(items)
+            .try_for_each(|(t, x)| check_stored(x, t, spec, span)),
+        (Type::Record(id), Value::Record(_, items)) => match spec.records.get(id.index()) {
+            Some(def) => def
+                .fields
+                .iter()
+                .zip(items)
+                .try_for_each(|(f, x)| check_stored(x, &f.ty, spec, span)),
+            None => Ok(()),
+        },
+        (Type::Message(id), Value::Msg(m)) => match spec.messages.get(id.index()) {
+            Some(def) => def
+                .fields
+                .iter()
+                .zip(&m.fields)
+                .try_for_each(|(f, x)| check_stored(x, &f.ty, spec, span)),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(op: BinaryOp, x: i64, y: i64) -> EvalResult<Value> {
+        binary_values(op, Value::Int(x), Value::Int(y), Span::DETACHED)
+    }
+
+    #[test]
+    fn division_rounds_toward_negative_infinity_and_modulo_takes_the_divisor_sign() {
+        let cases = [
+            (7, 2, 3, 1),
+            (-7, 2, -4, 1),
+            (7, -2, -4, -1),
+            (-7, -2, 3, -1),
+            (6, 3, 2, 0),
+        ];
+        for (x, y, q, r) in cases {
+            assert_eq!(apply(BinaryOp::Div, x, y), Ok(Value::Int(q)), "{x} / {y}");
+            assert_eq!(apply(BinaryOp::Mod, x, y), Ok(Value::Int(r)), "{x} % {y}");
+        }
+        assert!(apply(BinaryOp::Div, 1, 0).is_err());
+        assert!(apply(BinaryOp::Mod, 1, 0).is_err());
+        assert!(apply(BinaryOp::Div, i64::MIN, -1).is_err());
+        assert!(apply(BinaryOp::Add, i64::MAX, 1).is_err());
+    }
+
+    #[test]
+    fn set_operators_keep_sets_canonical() {
+        let set = |v: &[i64]| Value::set_from(v.iter().map(|n| Value::Int(*n)).collect());
+        let op = |o, a: &[i64], b: &[i64]| binary_values(o, set(a), set(b), Span::DETACHED);
+        assert_eq!(op(BinaryOp::Union, &[3, 1], &[2, 1]), Ok(set(&[1, 2, 3])));
+        assert_eq!(op(BinaryOp::Diff, &[3, 1], &[1]), Ok(set(&[3])));
+        assert_eq!(op(BinaryOp::Inter, &[3, 1], &[1, 2]), Ok(set(&[1])));
+        assert_eq!(op(BinaryOp::Subset, &[1], &[1, 2]), Ok(Value::Bool(true)));
+        assert_eq!(
+            binary_values(BinaryOp::In, Value::Int(2), set(&[1, 2]), Span::DETACHED),
+            Ok(Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn stores_are_checked_against_ranges_and_sequence_bounds() {
+        let spec_text = spec_lang::ir::IntRange { lo: 0, hi: 2 };
+        let int = Type::Int(Some(spec_text));
+        let seq = Type::Seq(Box::new(int.clone()), Some(1));
+        let spec = empty_spec();
+        assert!(check_stored(&Value::Int(2), &int, &spec, Span::DETACHED).is_ok());
+        assert!(check_stored(&Value::Int(3), &int, &spec, Span::DETACHED).is_err());
+        let s = |v: Vec<i64>| Value::Seq(v.into_iter().map(Value::Int).collect());
+        assert!(check_stored(&s(vec![1]), &seq, &spec, Span::DETACHED).is_ok());
+        assert!(check_stored(&s(vec![1, 1]), &seq, &spec, Span::DETACHED).is_err());
+        assert!(check_stored(&s(vec![5]), &seq, &spec, Span::DETACHED).is_err());
+    }
+
+    fn empty_spec() -> Spec {
+        Spec {
+            name: String::new(),
+            params: Vec::new(),
+            consts: Vec::new(),
+            enums: Vec::new(),
+            records: Vec::new(),
+            roles: Vec::new(),
+            vars: Vec::new(),
+            messages: Vec::new(),
+            network: spec_lang::ir::Network {
+                kind: spec_lang::ir::NetworkKind::Bag,
+                max_in_flight: None,
+                loss: None,
+                duplication: None,
+                partition: None,
+                span: Span::DETACHED,
+            },
+            crashes: Vec::new(),
+            functions: Vec::new(),
+            steps: Vec::new(),
+            invariants: Vec::new(),
+            properties: Vec::new(),
+            fairness: Vec::new(),
+            terminal: Vec::new(),
+            constraints: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The counterexample as a text table, and a short text report.
+
+use spec_lang::ir::Spec;
+
+use super::{Row, rows};
+use crate::outcome::{CheckOutcome, IncompleteReason, Trace, Verdict};
+
+/// The trace as a table: step number, acting instance, step name, message
+/// received, messages sent, and the variables that changed (all of them
+/// for the initial state). Fault events are marked `[fault]`; a step that
+/// failed (assertion or runtime error) is the last row, marked `[fails]`.
+/// Columns that are empty on every row are left out.
+pub fn text_trace(spec: &Spec, trace: &Trace) -> String {
+    let rows = rows(spec, trace);
+    let headers = ["step", "instance", "action", "received", "sent", "changes"];
+    let cells: Vec<[Vec<String>; 6]> = rows.iter().map(cells_of).collect();
+    let keep: Vec<usize> = (0..headers.len())
+        .filter(|&c| c == 0 || c == 2 || cells.iter().any(|r| !r[c].is_empty()))
+        .collect();
+    let width = |c: usize| {
+        cells
+            .iter()
+            .flat_map(|r| r[c].iter().map(|l| l.chars().count()))
+            .chain([headers[c].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..headers.len()).map(width).collect();
+    let mut out = String::new();
+    let header: Vec<Vec<String>> = headers.iter().map(|h| vec![h.to_string()]).collect();
+    write_row(&mut out, &keep, &widths, &header);
+    for r in &cells {
+        write_row(&mut out, &keep, &widths, r);
+    }
+    out
+}
+
+fn cells_of(row: &Row) -> [Vec<String>; 6] {
+    let mut action = row.action.clone();
+    if row.fault {
+        action = format!("[fault] {action}");
+    }
+    if row.failed {
+        action = format!("{action} [fails]");
+    }
+    [
+        vec![row.step.to_string()],
+        opt(&row.instance),
+        vec![action],
+        row.received.iter().cloned().collect(),
+        row.sent.clone(),
+        row.changes
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect(),
+    ]
+}
+
+fn opt(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        vec![s.to_string()]
+    }
+}
+
+fn write_row(out: &mut String, keep: &[usize], widths: &[usize], cells: &[Vec<String>]) {
+    let lines = keep
+        .iter()
+        .map(|&c| cells[c].len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    for line in 0..lines {
+        let mut text = String::new();
+        for (n, &c) in keep.iter().enumerate() {
+            let cell = cells[c].get(line).map_or("", String::as_str);
+            if n > 0 {
+                text.push_str("  ");
+            }
+            if c == 0 {
+                // Step numbers align right.
+                text.push_str(&format!("{cell:>w$}", w = widths[c]));
+            } else {
+                text.push_str(&format!("{cell:<w$}", w = widths[c]));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+}
+
+/// A short report: the verdict, each violation with its trace table, the
+/// error if any, and the statistics. Spans are not rendered here; the
+/// caller, who has the source, renders them as diagnostics.
+pub fn text_report(spec: &Spec, outcome: &CheckOutcome) -> String {
+    let mut out = String::new();
+    for v in &outcome.violations {
+        let what = match v.kind {
+            crate::outcome::ViolationKind::Invariant => {
+                format!("Invariant {} is violated", v.property)
+            }
+            crate::outcome::ViolationKind::Assertion => match &v.message {
+                Some(m) => format!("Assertion \"{m}\" in step {} failed", v.property),
+                None => format!("An assertion in step {} failed", v.property),
+            },
+            crate::outcome::ViolationKind::Deadlock => "Deadlock: no step is enabled".to_string(),
+        };
+        out.push_str(&format!(
+            "{what} after {} steps:\n\n",
+            v.trace.states.len() - 1
+        ));
+        out.push_str(&text_trace(spec, &v.trace));
+        out.push('\n');
+    }
+    if let Some(e) = &outcome.error {
+        out.push_str(&format!("Error: {}\n", e.message));
+        if let Some(t) = &e.trace {
+            out.push_str(&format!(
+                "\nReached after {} steps:\n\n",
+                t.states.len() - 1
+            ));
+            out.push_str(&text_trace(spec, t));
+            out.push('\n');
+        }
+    }
+    let s = &outcome.stats;
+    let verdict = match &outcome.result {
+        Verdict::Ok => "All properties hold.".to_string(),
+        Verdict::Violation => "A property is violated.".to_string(),
+        Verdict::Error => "The check stopped on an error.".to_string(),
+        Verdict::Incomplete { reason } => format!(
+            "Incomplete: stopped by {}.",
+            match reason {
+                IncompleteReason::MaxStates(n) => format!("the bound of {n} states"),
+                IncompleteReason::MaxDepth(n) => format!("the depth bound {n}"),
+                IncompleteReason::MemoryLimit(n) => format!("the memory limit of {n} bytes"),
+            }
+        ),
+    };
+    out.push_str(&format!(
+        "{verdict}\n{} distinct states, {} generated, depth {}, {} workers, {:.2} s, {:.0} states/s\n",
+        s.distinct,
+        s.generated,
+        s.depth,
+        s.workers,
+        s.elapsed.as_secs_f64(),
+        s.states_per_sec
+    ));
+    out
+}

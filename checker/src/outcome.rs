@@ -1,0 +1,183 @@
+//! What a check is asked to do and what it reports: the configuration, the
+//! progress reports, the outcome with its statistics, and the
+//! counterexample traces.
+
+use std::time::Duration;
+
+use spec_lang::ir::{Span, StepId};
+
+use crate::state::State;
+use crate::value::{Instance, Msg};
+
+/// How to check. Every field is a decision of the caller; there is no
+/// default.
+#[derive(Clone, Debug)]
+pub struct CheckConfig {
+    /// Worker threads (at least one is used).
+    pub workers: usize,
+    /// Reduce states by permuting the instances of `symmetric` roles.
+    pub symmetry: bool,
+    /// Stop once this many distinct states are known.
+    pub max_states: Option<u64>,
+    /// Do not expand states at this depth (the initial states have depth 1).
+    pub max_depth: Option<u32>,
+    /// Stop when the estimated memory of the seen-set and the queues
+    /// exceeds this many bytes.
+    pub memory_limit: Option<u64>,
+    /// Report states without successors that satisfy no terminal predicate.
+    pub check_deadlock: bool,
+}
+
+/// A snapshot of a running check, reported about once a second.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub distinct: u64,
+    pub generated: u64,
+    /// States waiting to be expanded (the rest of this level and what the
+    /// next level holds so far).
+    pub queue: u64,
+    /// The depth being expanded.
+    pub depth: u32,
+    /// Distinct states per second since the start.
+    pub states_per_sec: f64,
+    pub elapsed: Duration,
+}
+
+/// The result of a check.
+#[derive(Clone, Debug)]
+pub struct CheckOutcome {
+    pub result: Verdict,
+    pub stats: Stats,
+    /// The violations found, with shortest traces. A check stops at the
+    /// first violating state, so all entries share one trace length; a state
+    /// that breaks several invariants lists each.
+    pub violations: Vec<Violation>,
+    /// Set when `result` is [`Verdict::Error`].
+    pub error: Option<CheckError>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Verdict {
+    /// Every reachable state satisfies every property.
+    Ok,
+    Violation,
+    /// A runtime error in the spec (or, never expected, in the checker).
+    Error,
+    /// A resource bound stopped the search before it finished.
+    Incomplete {
+        reason: IncompleteReason,
+    },
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum IncompleteReason {
+    MaxStates(u64),
+    MaxDepth(u32),
+    MemoryLimit(u64),
+}
+
+/// Counts, as TLC counts them: `generated` is the initial states plus every
+/// successor computed (duplicates and self-loops included); `distinct` is
+/// the number of different states found (after symmetry reduction when it
+/// is on); `depth` is the length of the longest shortest path, counting the
+/// initial state as 1.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub distinct: u64,
+    pub generated: u64,
+    pub depth: u32,
+    /// States found but not expanded when the search stopped.
+    pub queue: u64,
+    pub workers: usize,
+    pub elapsed: Duration,
+    /// Distinct states per second.
+    pub states_per_sec: f64,
+    /// The peak estimated memory of the seen-set, the parent index and the
+    /// queues, in bytes.
+    pub peak_memory: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Violation {
+    /// The invariant's name, the step of a failed assertion, or `deadlock`.
+    pub property: String,
+    pub kind: ViolationKind,
+    /// The invariant, the `assert` statement, or (for a deadlock) nothing.
+    pub span: Span,
+    /// An assertion's message.
+    pub message: Option<String>,
+    pub trace: Trace,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ViolationKind {
+    Invariant,
+    Assertion,
+    Deadlock,
+}
+
+impl ViolationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationKind::Invariant => "invariant",
+            ViolationKind::Assertion => "assertion",
+            ViolationKind::Deadlock => "deadlock",
+        }
+    }
+}
+
+/// A runtime error of the spec, with the trace that reached it when there
+/// is one (none for errors in constants and initial values).
+#[derive(Clone, Debug)]
+pub struct CheckError {
+    pub message: String,
+    pub span: Span,
+    pub trace: Option<Trace>,
+}
+
+/// A behaviour from an initial state: `states[0]` is the initial state (no
+/// action), each later entry the action taken and the state it led to.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub states: Vec<TraceState>,
+    /// The action that failed in the last state (an assertion or a runtime
+    /// error inside a step), if the trace ends that way.
+    pub failed: Option<Action>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TraceState {
+    pub action: Option<Action>,
+    pub state: State,
+}
+
+/// One transition of a behaviour.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Action {
+    /// A step of one instance, with the message it received (receive steps)
+    /// and the messages it sent.
+    Step {
+        step: StepId,
+        instance: Instance,
+        received: Option<Msg>,
+        sent: Vec<Msg>,
+    },
+    /// The network lost a message.
+    Lose(Msg),
+    /// The network duplicated a message.
+    Duplicate(Msg),
+    /// The instances split into two groups; this is the group without the
+    /// first instance.
+    Partition(Vec<Instance>),
+    Heal,
+    Crash(Instance),
+    Recover(Instance),
+}
+
+impl Action {
+    /// Whether the environment (a fault) took this action rather than a
+    /// role.
+    pub fn is_fault(&self) -> bool {
+        !matches!(self, Action::Step { .. })
+    }
+}

@@ -1,0 +1,164 @@
+//! `specc check FILE`: compile the spec, explore it, report the verdict.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use checker::{CheckConfig, CheckOutcome, Verdict};
+use spec_lang::ir;
+
+use crate::cli::{CheckArgs, Exit, Format, When};
+use crate::progress::ProgressLine;
+use crate::terminal;
+
+/// Files larger than this are refused before parsing; no protocol spec comes
+/// close, and spans are 32-bit offsets.
+const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
+
+pub fn run(args: &CheckArgs) -> Exit {
+    let name = args.file.display().to_string();
+    let source = match load(&args.file) {
+        Ok(source) => source,
+        Err(exit) => return exit,
+    };
+    let compiled = match spec_lang::compile(&source, &args.params) {
+        Ok(compiled) => compiled,
+        Err(diagnostics) => {
+            terminal::print_diagnostics(&name, &source, &diagnostics);
+            return Exit::Usage;
+        }
+    };
+    terminal::print_diagnostics(&name, &source, &compiled.warnings);
+    let spec = compiled.spec;
+    if args.dump_ir {
+        print!("{spec}");
+        return Exit::Ok;
+    }
+
+    // Debt: temporal properties are parsed and type-checked but the checker
+    // verifies only safety so far; say so rather than imply they hold.
+    let unchecked: Vec<spec_lang::Diagnostic> = spec
+        .properties
+        .iter()
+        .map(|p| {
+            spec_lang::Diagnostic::warning(p.span, format!("property `{}` is not checked", p.name))
+                .with_label("temporal properties are not verified yet")
+                .with_note(
+                    "note: only invariants, assertions and deadlock are checked in this version",
+                )
+        })
+        .collect();
+    terminal::print_diagnostics(&name, &source, &unchecked);
+
+    let config = CheckConfig {
+        workers: args.workers.map_or_else(default_workers, usize::from),
+        symmetry: !args.no_symmetry,
+        max_states: args.max_states,
+        max_depth: args.max_depth,
+        memory_limit: args.memory_limit,
+        check_deadlock: !args.no_deadlock,
+    };
+    let show_progress = match args.progress {
+        When::Always => true,
+        When::Never => false,
+        When::Auto => std::io::stderr().is_terminal(),
+    };
+    let outcome = {
+        let line = ProgressLine::new(show_progress);
+        checker::check(&spec, &config, &|p| line.update(p))
+    };
+
+    if let Some(path) = &args.trace_out
+        && let Err(message) = write_trace(path, &spec, &outcome, &name)
+    {
+        terminal::print_error(&message);
+        return Exit::Usage;
+    }
+    match args.format {
+        Format::Json => {
+            let summary = checker::json_summary(&spec, &outcome);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).unwrap_or_default()
+            );
+        }
+        Format::Text => {
+            terminal::print_diagnostics(&name, &source, &checker::diagnostics(&outcome));
+            print!("{}", checker::text_report(&spec, &outcome));
+        }
+    }
+    match outcome.result {
+        Verdict::Ok => Exit::Ok,
+        Verdict::Violation => Exit::Violation,
+        Verdict::Error => Exit::Usage,
+        Verdict::Incomplete { .. } => Exit::Incomplete,
+    }
+}
+
+/// Reads and decodes a spec file, printing any problem.
+fn load(path: &Path) -> Result<String, Exit> {
+    let name = path.display().to_string();
+    let bytes = read_spec(path).map_err(|message| {
+        terminal::print_error(&message);
+        Exit::Usage
+    })?;
+    match spec_lang::source_text(&bytes) {
+        Ok(source) => Ok(source.to_string()),
+        Err(diagnostic) => {
+            terminal::print_diagnostics(&name, "", &[diagnostic]);
+            Err(Exit::Usage)
+        }
+    }
+}
+
+fn read_spec(path: &Path) -> Result<Vec<u8>, String> {
+    let shown = path.display();
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if metadata.is_dir() {
+        return Err(format!("`{shown}` is a directory, not a spec file"));
+    }
+    if metadata.len() > MAX_SPEC_BYTES {
+        return Err(format!(
+            "`{shown}` is {} bytes; specc reads spec files of at most {MAX_SPEC_BYTES} bytes",
+            metadata.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Writes the counterexample (or the trace that reached an error) as ITF.
+/// Without one there is nothing to write, which is said on stderr.
+fn write_trace(
+    path: &Path,
+    spec: &ir::Spec,
+    outcome: &CheckOutcome,
+    name: &str,
+) -> Result<(), String> {
+    let trace = outcome
+        .violations
+        .first()
+        .map(|v| {
+            (
+                &v.trace,
+                format!("{}: {} `{}`", name, v.kind.as_str(), v.property),
+            )
+        })
+        .or_else(|| {
+            let e = outcome.error.as_ref()?;
+            Some((e.trace.as_ref()?, format!("{name}: error: {}", e.message)))
+        });
+    let Some((trace, description)) = trace else {
+        eprintln!(
+            "note: no counterexample, so no trace was written to `{}`",
+            path.display()
+        );
+        return Ok(());
+    };
+    let json = checker::itf_trace(spec, trace, &description);
+    let text =
+        serde_json::to_string_pretty(&json).map_err(|e| format!("cannot encode the trace: {e}"))?;
+    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}

@@ -1,0 +1,150 @@
+//! Command-line syntax of `specc`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use spec_lang::ParamOverride;
+
+/// Check, generate and test distributed protocols from one spec.
+#[derive(Parser, Debug)]
+#[command(name = "specc", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a spec: parse, type-check, then explore every reachable state.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Override a parameter's default value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
+    /// Print the lowered IR and stop.
+    #[arg(long)]
+    pub dump_ir: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+    /// Explore without symmetry reduction, even for `symmetric` roles.
+    #[arg(long)]
+    pub no_symmetry: bool,
+    /// Do not report states without successors as deadlocks.
+    #[arg(long)]
+    pub no_deadlock: bool,
+    /// Stop once this many distinct states are known (exit code 3).
+    #[arg(long, value_name = "N")]
+    pub max_states: Option<u64>,
+    /// Do not explore beyond this depth; the initial states have depth 1
+    /// (exit code 3 if states were left unexplored).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+    /// Stop when the checker's memory estimate exceeds this size, e.g.
+    /// `512M` or `4G` (exit code 3).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+    /// How to print the result: a readable report, or a JSON summary.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the counterexample as an ITF trace (Apalache and Quint's JSON
+    /// trace format) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+    /// When to show the progress line on stderr.
+    #[arg(long, value_enum, default_value_t = When::Auto)]
+    pub progress: When,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// `auto` means: only when stderr is a terminal.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum When {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit codes shared by every subcommand.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Exit {
+    /// Every property holds.
+    Ok = 0,
+    /// A property is violated.
+    Violation = 1,
+    /// The spec or the command line is wrong.
+    Usage = 2,
+    /// A resource bound stopped the search.
+    Incomplete = 3,
+}
+
+fn parse_param_override(text: &str) -> Result<ParamOverride, String> {
+    let Some((name, value)) = text.split_once('=') else {
+        return Err(format!("expected NAME=VALUE, found `{text}`"));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() || value.is_empty() {
+        return Err(format!(
+            "expected NAME=VALUE with both parts present, found `{text}`"
+        ));
+    }
+    Ok(ParamOverride {
+        name: name.to_string(),
+        value: value.to_string(),
+    })
+}
+
+/// Parses `4096`, `64K`, `512M`, `4G` or `1T` (powers of 1024) into bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("unknown unit `{unit}`: use K, M, G or T")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("expected a size such as 512M or 4G, found `{text}`"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_accept_binary_units_and_refuse_nonsense() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4g"), Ok(4 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn param_overrides_need_a_name_and_a_value() {
+        assert!(parse_param_override("N=3").is_ok());
+        assert!(parse_param_override("N").is_err());
+        assert!(parse_param_override("=3").is_err());
+    }
+}

@@ -1,0 +1,260 @@
+//! End-to-end tests of the `specc` command: exit codes, what it prints, and
+//! what it writes. Each snapshot holds the command line, the exit code and
+//! both output streams, with timings masked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `specc` from the repository root.
+fn specc(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_specc"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the specc binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The summary line's worker count (one per core by default) and timing
+/// figures change from machine to machine and run to run.
+fn mask_timing(text: &str) -> String {
+    text.lines()
+        .map(
+            |line| match (line.find(" workers, "), line.rfind(", depth ")) {
+                (Some(_), Some(depth)) => {
+                    let end = line[depth + 2..]
+                        .find(',')
+                        .map_or(line.len(), |i| depth + 2 + i);
+                    format!("{}, <workers and timing>", &line[..end])
+                }
+                _ => line.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn transcript(args: &[&str], run: &Run) -> String {
+    format!(
+        "$ specc {}\nexit code: {}\n----- stdout\n{}\n----- stderr\n{}",
+        args.join(" "),
+        run.code,
+        mask_timing(&run.stdout),
+        run.stderr
+    )
+}
+
+/// Runs a command that must exit with `code` and snapshots its transcript.
+fn check_exit(name: &str, args: &[&str], code: i32) -> Run {
+    let run = specc(args);
+    assert_eq!(run.code, code, "{}", transcript(args, &run));
+    insta::assert_snapshot!(name, transcript(args, &run));
+    run
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let run = specc(args);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("specc-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a writable temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("a writable temp file");
+    path
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+#[test]
+fn proves_two_phase_commit_with_tlc_counts() {
+    check_exit(
+        "two_phase_ok",
+        &["check", "specs/classic/two_phase.spec"],
+        0,
+    );
+}
+
+#[test]
+fn reports_shortest_counterexample_for_early_commit() {
+    check_exit(
+        "bug_2pc_commit_early",
+        &["check", "specs/bugs/2pc_commit_early.spec"],
+        1,
+    );
+}
+
+#[test]
+fn json_summary_counts_states_as_tlc_does() {
+    // TLC's figures for Gray and Lamport's TwoPhase, also computed by an
+    // independent search in checker/tests/two_phase.rs.
+    let expected = [
+        (1, 12, 20, 5),
+        (2, 56, 154, 8),
+        (3, 288, 1146, 11),
+        (4, 1568, 8258, 14),
+    ];
+    for (rms, distinct, generated, depth) in expected {
+        let summary = json(&[
+            "check",
+            "specs/classic/two_phase.spec",
+            "--param",
+            &format!("RMS={rms}"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(summary["result"], "ok", "RMS={rms}");
+        assert_eq!(summary["distinct_states"], distinct, "RMS={rms}");
+        assert_eq!(summary["generated_states"], generated, "RMS={rms}");
+        assert_eq!(summary["depth"], depth, "RMS={rms}");
+    }
+}
+
+#[test]
+fn worker_count_never_changes_the_report() {
+    let strip = |mut v: serde_json::Value| {
+        let object = v.as_object_mut().expect("the summary is an object");
+        for key in [
+            "elapsed_ms",
+            "states_per_sec",
+            "workers",
+            "peak_memory_bytes",
+        ] {
+            object.remove(key);
+        }
+        v
+    };
+    for spec in ["specs/bugs/2pc_commit_early.spec", "specs/2pc.spec"] {
+        let reports: Vec<_> = ["1", "2", "4"]
+            .iter()
+            .map(|w| strip(json(&["check", spec, "--format", "json", "--workers", w])))
+            .collect();
+        assert_eq!(reports[0], reports[1], "{spec}: 1 vs 2 workers");
+        assert_eq!(reports[0], reports[2], "{spec}: 1 vs 4 workers");
+    }
+}
+
+#[test]
+fn writes_the_counterexample_as_itf() {
+    let out = temp_file("early.itf.json", b"");
+    let run = specc(&[
+        "check",
+        "specs/bugs/2pc_commit_early.spec",
+        "--trace-out",
+        arg(&out),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).expect("the trace file was written");
+    let itf: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let states = itf["states"].as_array().expect("an ITF trace has states");
+    assert_eq!(states.len(), 7, "six steps after the initial state");
+    assert_eq!(states[6]["#meta"]["index"], 6);
+}
+
+#[test]
+fn stops_at_a_state_bound_with_exit_code_3() {
+    check_exit(
+        "max_states",
+        &[
+            "check",
+            "specs/classic/two_phase.spec",
+            "--max-states",
+            "50",
+        ],
+        3,
+    );
+}
+
+#[test]
+fn refuses_a_missing_file() {
+    check_exit("missing_file", &["check", "specs/no_such.spec"], 2);
+}
+
+#[test]
+fn refuses_a_directory() {
+    check_exit("directory", &["check", "specs"], 2);
+}
+
+#[test]
+fn refuses_an_unknown_flag() {
+    check_exit(
+        "unknown_flag",
+        &["check", "specs/2pc.spec", "--frobnicate"],
+        2,
+    );
+}
+
+#[test]
+fn refuses_a_malformed_param_flag() {
+    check_exit(
+        "malformed_param",
+        &["check", "specs/2pc.spec", "--param", "N"],
+        2,
+    );
+}
+
+#[test]
+fn refuses_a_param_of_the_wrong_type() {
+    check_exit(
+        "param_wrong_type",
+        &["check", "specs/2pc.spec", "--param", "N=yes"],
+        2,
+    );
+}
+
+#[test]
+fn refuses_zero_workers() {
+    check_exit(
+        "zero_workers",
+        &["check", "specs/2pc.spec", "--workers", "0"],
+        2,
+    );
+}
+
+#[test]
+fn refuses_bytes_that_are_not_utf8() {
+    let path = temp_file("latin1.spec", b"protocol P\n// caf\xe9\n");
+    let run = specc(&["check", arg(&path)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not valid UTF-8"), "{}", run.stderr);
+}
+
+#[test]
+fn refuses_an_empty_file() {
+    let path = temp_file("empty.spec", b"");
+    let run = specc(&["check", arg(&path)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+}
+
+#[test]
+fn reports_errors_of_a_ten_megabyte_file_without_echoing_it() {
+    let mut text = b"protocol Big\n".to_vec();
+    while text.len() < 10 << 20 {
+        text.extend_from_slice(b"// padding padding padding padding padding padding padding\n");
+    }
+    text.extend_from_slice(b"role A { var x: bool = 1 }\n");
+    let path = temp_file("big.spec", &text);
+    let run = specc(&["check", arg(&path)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("mismatched types"), "{}", run.stderr);
+    assert!(run.stderr.len() < 2000, "{}", run.stderr);
+}
