@@ -379,6 +379,41 @@ impl Validator<'_, '_> {
         }
     }
 
+    /// Messages in a choreography are interactions; a `send` hidden in an
+    /// `at` block would have no receiver.
+    fn no_sends(&mut self, stmts: &[ast::Stmt]) {
+        for s in stmts {
+            match &s.kind {
+                ast::StmtKind::Send { message, .. }
+                | ast::StmtKind::Broadcast { message, .. }
+                | ast::StmtKind::Reply { message } => self.errors.push(
+                    Diagnostic::error(
+                        s.span,
+                        format!(
+                            "`{}` is sent inside `at`, so no role receives it",
+                            message.name
+                        ),
+                    )
+                    .with_label("a choreography sends messages with `A -> B: Msg`")
+                    .with_note(format!(
+                        "help: write the interaction after the `at` block: `... -> ...: {}`",
+                        message.name
+                    )),
+                ),
+                ast::StmtKind::If {
+                    then, otherwise, ..
+                } => {
+                    self.no_sends(&then.stmts);
+                    if let Some(o) = otherwise {
+                        self.no_sends(&o.stmts);
+                    }
+                }
+                ast::StmtKind::For { body, .. } => self.no_sends(&body.stmts),
+                _ => {}
+            }
+        }
+    }
+
     fn block(&mut self, block: &ast::ChorBlock) {
         let mut after_loop: Option<Span> = None;
         for stmt in &block.stmts {
@@ -439,8 +474,9 @@ impl Validator<'_, '_> {
                     );
                 }
             }
-            ChorStmtKind::Local { at, .. } => {
+            ChorStmtKind::Local { at, body } => {
                 self.who(at);
+                self.no_sends(&body.stmts);
             }
             ChorStmtKind::If {
                 at,

@@ -274,10 +274,7 @@ impl Projector<'_, '_> {
                             ),
                         )
                         .with_label(format!("{decider} decides here, but {who} acts differently in the two branches"))
-                        .with_secondary(
-                            if index == 0 { stmt.span } else { branch_span(stmt).unwrap_or(stmt.span) },
-                            label,
-                        )
+                        .with_secondary(branch_span(stmt, index).unwrap_or(stmt.span), label)
                         .with_note(note),
                     );
                     return None;
@@ -331,9 +328,10 @@ pub(crate) fn received_fields(program: &[LStmt], f: &mut dyn FnMut(&str)) {
     }
 }
 
-/// The span of an `if`'s `else` block.
-fn branch_span(stmt: &ast::ChorStmt) -> Option<Span> {
+/// The span of an `if`'s `then` (0) or `else` (1) block.
+fn branch_span(stmt: &ast::ChorStmt, index: usize) -> Option<Span> {
     match &stmt.kind {
+        ChorStmtKind::If { then, .. } if index == 0 => Some(then.span),
         ChorStmtKind::If {
             otherwise: Some(b), ..
         } => Some(b.span),

@@ -269,7 +269,7 @@ impl Locality<'_, '_> {
                         "a received value is visible only until `{role}` next waits for a message"
                     ))
                     .with_note(format!(
-                        "help: keep it in a variable of `{role}` right after it arrives: `at {role} {{ v := {name} }}`"
+                        "help: keep it in a variable of `{role}` right after it arrives: `at {role} {{ kept := {name} }}`, with `kept` declared in `{role}`"
                     )),
                 );
             } else {
