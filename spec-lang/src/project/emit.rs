@@ -507,15 +507,6 @@ impl<'p> Emitter<'_, '_, 'p> {
         prefix: Option<ast::Stmt>,
         cont: Cont<'p>,
     ) {
-        let fields: Vec<ast::FieldPattern> = message
-            .fields
-            .iter()
-            .map(|f| ast::FieldPattern {
-                field: f.name.clone(),
-                pattern: ast::Pattern::Bind(f.name.clone()),
-                span: f.span,
-            })
-            .collect();
         let mut scope: Vec<String> = message.fields.iter().map(|f| f.name.name.clone()).collect();
         let mut guard = self.at_pc(point, origin);
         if let Some((binder, seen)) = member {
@@ -529,6 +520,22 @@ impl<'p> Emitter<'_, '_, 'p> {
         }
         let mut body: Vec<ast::Stmt> = prefix.into_iter().collect();
         body.extend(self.walk(cont, Vec::new(), &scope));
+        // A field the step never reads is matched with `_`, so the user is
+        // not warned about a local they never wrote.
+        let used = crate::project::scope::used_names(&body, origin);
+        let fields: Vec<ast::FieldPattern> = message
+            .fields
+            .iter()
+            .map(|f| ast::FieldPattern {
+                field: f.name.clone(),
+                pattern: if used.contains(&f.name.name) {
+                    ast::Pattern::Bind(f.name.clone())
+                } else {
+                    ast::Pattern::Wildcard(f.name.span)
+                },
+                span: f.span,
+            })
+            .collect();
         let trigger = ast::Trigger::Receive(ast::ReceivePattern {
             message: message.name.clone(),
             fields,

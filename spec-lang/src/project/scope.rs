@@ -193,6 +193,19 @@ pub(crate) fn subst_message(m: &ast::MessageExpr, me: Option<&str>) -> ast::Mess
     m
 }
 
+/// The free names of a block, so unused received fields can be ignored.
+pub(crate) fn used_names(stmts: &[ast::Stmt], span: crate::span::Span) -> Vec<String> {
+    let mut block = ast::Block {
+        stmts: stmts.to_vec(),
+        span,
+    };
+    let mut used = Vec::new();
+    block_names_mut(&mut block, &mut Vec::new(), &mut |id: &mut Ident| {
+        used.push(id.name.clone())
+    });
+    used
+}
+
 /// What the locality check needs to know about one role's step.
 pub(crate) struct Locality<'e, 'a> {
     pub env: &'e Env<'a>,
