@@ -67,7 +67,15 @@ struct Emitter<'e, 'a, 'p> {
     steps: Vec<(ast::StepDecl, Span)>,
     seen: Vec<(String, String, Span)>,
     errors: &'e mut Vec<Diagnostic>,
+    /// How many more statements the walks may visit. A choice copies the
+    /// rest of the program into both branches, so a long run of choices
+    /// would multiply; past this budget the projection stops with an error
+    /// instead of growing without bound.
+    budget: usize,
 }
+
+/// The statements one role's projection may visit, summed over its steps.
+const BUDGET: usize = 200_000;
 
 /// Emits the steps and variables of one role's program.
 pub(crate) fn role_steps(
@@ -98,6 +106,7 @@ pub(crate) fn role_steps(
         steps: Vec::new(),
         seen: Vec::new(),
         errors,
+        budget: BUDGET,
     };
     e.names.insert("Start".into());
     e.names.insert("Done".into());
@@ -363,6 +372,28 @@ impl<'p> Emitter<'_, '_, 'p> {
             }
             let s: &'p LStmt = &top.stmts[top.next];
             top.next += 1;
+            if self.budget == 0 {
+                return out;
+            }
+            self.budget -= 1;
+            if self.budget == 0 {
+                let role = self.role;
+                self.errors.push(
+                    Diagnostic::error(
+                        s.origin,
+                        format!("`{role}`'s part of the choreography has too many cases to project"),
+                    )
+                    .with_label("projection gave up here")
+                    .with_note(format!(
+                        "note: each choice `{role}` makes copies what follows it into both branches, \
+                         and {BUDGET} statements were reached"
+                    ))
+                    .with_note(format!(
+                        "help: let `{role}` wait for a message between choices, or write this part as steps"
+                    )),
+                );
+                return out;
+            }
             match &s.kind {
                 LKind::Recv { .. } | LKind::Offer { .. } | LKind::Gather { .. } => {
                     if let Some(g) = Self::gathering(&cont) {

@@ -152,3 +152,54 @@ choreography Main {
     let names: Vec<&str> = spec.vars.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["phase", "pc", "pc", "pc_2"]);
 }
+
+#[test]
+fn gives_up_on_a_long_run_of_choices_instead_of_hanging() {
+    let mut source = String::from(
+        "protocol P\nrole A { var x: 0..1 = 0 }\nrole B { var y: bool = false }\nmessage M\nchoreography Main {\n",
+    );
+    for _ in 0..40 {
+        source.push_str("  if at A: x == 0 { at A { x := 1 } } else { at A { x := 0 } }\n");
+    }
+    source.push_str("  A -> B: M\n}\n");
+    let errors = refused(&source);
+    assert!(errors.contains("too many cases"), "{errors}");
+}
+
+#[test]
+fn gathers_answers_that_each_member_chooses() {
+    let source = "protocol Poll
+role A { var yes: 0..3 = 0 }
+role R[2] { var ok: bool = false }
+message Yes
+message No
+choreography Main {
+  for r in R {
+    at r { choose b in {true, false}; ok := b }
+    if at r: ok {
+      r -> A: Yes
+      at A { yes := yes + 1 }
+    } else {
+      r -> A: No
+    }
+  }
+}
+";
+    assert_user_sees!(source, projected(source));
+}
+
+#[test]
+fn sends_to_each_member_in_any_order_when_the_coordinator_acts_first() {
+    let source = "protocol Notify
+role A { var n: 0..3 = 0 }
+role R[2] { var told: bool = false }
+message Ping
+choreography Main {
+  for r in R {
+    A -> r: Ping
+    at r { told := true }
+  }
+}
+";
+    assert_user_sees!(source, projected(source));
+}
