@@ -52,6 +52,14 @@ struct RunArgs {
     /// one per core].
     #[arg(long, value_parser = clap::value_parser!(u16).range(2..=1024))]
     workers: Option<u16>,
+    /// The engines to measure.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_values_t = [Engine::Stateright, Engine::SpeccLib, Engine::SpeccBin]
+    )]
+    engines: Vec<Engine>,
     /// The `specc` command to time [default: `specc` beside this binary].
     #[arg(long, value_name = "PATH")]
     specc: Option<PathBuf>,
@@ -120,43 +128,29 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Some(path) => path.clone(),
         None => this.with_file_name("specc"),
     };
-    let mut configs = vec![
-        Config {
-            engine: Engine::Stateright,
-            workers: 1,
-        },
-        Config {
-            engine: Engine::SpeccLib,
-            workers: 1,
-        },
-    ];
-    if parallel > 1 {
-        configs.push(Config {
-            engine: Engine::SpeccLib,
-            workers: parallel,
-        });
-        configs.push(Config {
-            engine: Engine::Stateright,
-            workers: parallel,
-        });
-    }
-    if specc.is_file() {
-        configs.push(Config {
-            engine: Engine::SpeccBin,
-            workers: 1,
-        });
-        if parallel > 1 {
-            configs.push(Config {
-                engine: Engine::SpeccBin,
-                workers: parallel,
-            });
+    let mut configs = Vec::new();
+    // The order of one round: the serial configurations first, so that the
+    // peers' single-thread runs sit side by side.
+    for (engine, workers) in [
+        (Engine::Stateright, 1),
+        (Engine::SpeccLib, 1),
+        (Engine::SpeccLib, parallel),
+        (Engine::Stateright, parallel),
+        (Engine::SpeccBin, 1),
+        (Engine::SpeccBin, parallel),
+    ] {
+        let config = Config { engine, workers };
+        if args.engines.contains(&engine) && !configs.contains(&config) {
+            configs.push(config);
         }
-    } else {
+    }
+    if args.engines.contains(&Engine::SpeccBin) && !specc.is_file() {
         eprintln!(
             "specc-bench: no specc command at {}; build it with `cargo build --release -p specc` \
              (skipping the whole-process figures)",
             specc.display()
         );
+        configs.retain(|config| config.engine != Engine::SpeccBin);
     }
     eprintln!(
         "machine: {} logical processors ({} available), {}; load average {}",

@@ -12,7 +12,7 @@ use checker::{CheckConfig, Verdict};
 use serde::{Deserialize, Serialize};
 use spec_lang::ParamOverride;
 
-use crate::process::{children_peak_rss_kib, run_with_limit, self_status_kib};
+use crate::process::{Who, children_peak_rss_kib, cpu_secs, run_with_limit, self_status_kib};
 use crate::stateright_two_phase;
 
 /// The TwoPhase spec the library runs; the binary reads the same file.
@@ -51,6 +51,8 @@ pub struct Sample {
     pub generated: u64,
     pub depth: u64,
     pub wall_secs: f64,
+    /// Processor time, user and system, of every thread.
+    pub cpu_secs: f64,
     /// Resident memory before the search (for the process: the peak of the
     /// same command on TwoPhase with one RM), in KiB.
     pub baseline_kib: u64,
@@ -106,9 +108,11 @@ fn specc_library(rms: u32, workers: usize) -> Result<Sample, String> {
         check_deadlock: true,
     };
     let baseline_kib = self_status_kib("VmRSS")?;
+    let cpu_before = cpu_secs(Who::Me)?;
     let start = Instant::now();
     let outcome = checker::check(&compiled.spec, &config, &|_| {});
     let wall_secs = start.elapsed().as_secs_f64();
+    let cpu_secs = cpu_secs(Who::Me)? - cpu_before;
     let peak_kib = self_status_kib("VmHWM")?;
     if outcome.result != Verdict::Ok {
         return Err(format!("specc's verdict is {:?}, not ok", outcome.result));
@@ -118,6 +122,7 @@ fn specc_library(rms: u32, workers: usize) -> Result<Sample, String> {
         generated: outcome.stats.generated,
         depth: u64::from(outcome.stats.depth),
         wall_secs,
+        cpu_secs,
         baseline_kib,
         peak_kib,
     })
@@ -125,9 +130,11 @@ fn specc_library(rms: u32, workers: usize) -> Result<Sample, String> {
 
 fn stateright(rms: u32, threads: usize) -> Result<Sample, String> {
     let baseline_kib = self_status_kib("VmRSS")?;
+    let cpu_before = cpu_secs(Who::Me)?;
     let start = Instant::now();
     let counts = stateright_two_phase::check(rms as usize, threads);
     let wall_secs = start.elapsed().as_secs_f64();
+    let cpu_secs = cpu_secs(Who::Me)? - cpu_before;
     let peak_kib = self_status_kib("VmHWM")?;
     if counts.violated {
         return Err("Stateright found an invariant violated".to_string());
@@ -137,6 +144,7 @@ fn stateright(rms: u32, threads: usize) -> Result<Sample, String> {
         generated: counts.generated,
         depth: counts.depth,
         wall_secs,
+        cpu_secs,
         baseline_kib,
         peak_kib,
     })
@@ -156,13 +164,16 @@ fn specc_process(rms: u32, workers: usize, setup: &Setup) -> Result<Sample, Stri
     // run, then the measured one, which is the larger.
     run_specc(1, workers, setup)?;
     let baseline_kib = children_peak_rss_kib()?;
+    let cpu_before = cpu_secs(Who::Children)?;
     let (summary, wall) = run_specc(rms, workers, setup)?;
+    let cpu_secs = cpu_secs(Who::Children)? - cpu_before;
     let peak_kib = children_peak_rss_kib()?;
     Ok(Sample {
         distinct: summary.distinct_states,
         generated: summary.generated_states,
         depth: summary.depth,
         wall_secs: wall.as_secs_f64(),
+        cpu_secs,
         baseline_kib,
         peak_kib,
     })

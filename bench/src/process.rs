@@ -72,12 +72,37 @@ pub fn self_status_kib(field: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("no {field} in /proc/self/status"))
 }
 
+/// Whose resource usage to read.
+#[derive(Clone, Copy)]
+pub enum Who {
+    /// This process.
+    Me,
+    /// The children this process has waited for.
+    Children,
+}
+
+fn usage(who: Who) -> Result<nix::sys::resource::Usage, String> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let who = match who {
+        Who::Me => UsageWho::RUSAGE_SELF,
+        Who::Children => UsageWho::RUSAGE_CHILDREN,
+    };
+    getrusage(who).map_err(|e| format!("getrusage: {e}"))
+}
+
 /// The largest peak resident set size of any child this process has waited
 /// for, in kibibytes (Linux reports `ru_maxrss` in KiB).
 pub fn children_peak_rss_kib() -> Result<u64, String> {
-    use nix::sys::resource::{UsageWho, getrusage};
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| format!("getrusage: {e}"))?;
-    u64::try_from(usage.max_rss()).map_err(|_| "getrusage: negative max_rss".to_string())
+    let max_rss = usage(Who::Children)?.max_rss();
+    u64::try_from(max_rss).map_err(|_| "getrusage: negative max_rss".to_string())
+}
+
+/// The processor time (user and system, all threads) used so far, in
+/// seconds.
+pub fn cpu_secs(who: Who) -> Result<f64, String> {
+    let usage = usage(who)?;
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 * 1e-6;
+    Ok(secs(usage.user_time()) + secs(usage.system_time()))
 }
 
 /// The machine, as the report describes it: the CPU model and the number of

@@ -26,6 +26,10 @@ impl Row {
         median(self.samples.iter().map(|s| s.wall_secs).collect())
     }
 
+    fn median_cpu(&self) -> Option<f64> {
+        median(self.samples.iter().map(|s| s.cpu_secs).collect())
+    }
+
     fn median_bytes_per_state(&self) -> Option<f64> {
         median(self.samples.iter().map(Sample::bytes_per_state).collect())
     }
@@ -46,6 +50,12 @@ impl Row {
     /// Distinct states per second at the median wall time.
     pub fn states_per_sec(&self) -> Option<f64> {
         Some(self.distinct()? as f64 / self.median_wall()?.max(1e-9))
+    }
+
+    /// Distinct states per second of processor time (the median), which
+    /// other processes on a shared machine disturb less than wall time.
+    pub fn states_per_cpu_sec(&self) -> Option<f64> {
+        Some(self.distinct()? as f64 / self.median_cpu()?.max(1e-9))
     }
 }
 
@@ -94,10 +104,10 @@ pub fn cross_check(rows: &[Row]) -> Result<Vec<String>, String> {
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(
-        "| RMS | engine | workers | distinct | generated | wall s (median) \
+        "| RMS | engine | workers | distinct | generated | wall s | CPU s \
          | distinct states/s | peak RSS MiB | bytes/state |\n",
     );
-    out.push_str("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for row in rows {
         let engine = row.config.engine.label();
         let workers = row.config.workers;
@@ -106,10 +116,11 @@ pub fn table(rows: &[Row]) -> String {
             (None, Some(sample)) => {
                 let _ = writeln!(
                     out,
-                    "| {rms} | {engine} | {workers} | {} | {} | {:.3} | {} | {:.1} | {:.1} |",
+                    "| {rms} | {engine} | {workers} | {} | {} | {:.3} | {:.3} | {} | {:.1} | {:.1} |",
                     thousands(sample.distinct),
                     thousands(sample.generated),
                     row.median_wall().unwrap_or(f64::NAN),
+                    row.median_cpu().unwrap_or(f64::NAN),
                     thousands(row.states_per_sec().unwrap_or(0.0).round() as u64),
                     row.median_peak_mib().unwrap_or(f64::NAN),
                     row.median_bytes_per_state().unwrap_or(f64::NAN),
@@ -119,7 +130,7 @@ pub fn table(rows: &[Row]) -> String {
                 let why = failure.as_deref().unwrap_or("no samples");
                 let _ = writeln!(
                     out,
-                    "| {rms} | {engine} | {workers} | - | - | - | - | - | - ({why}) |"
+                    "| {rms} | {engine} | {workers} | - | - | - | - | - | - | - ({why}) |"
                 );
             }
         }
@@ -135,10 +146,12 @@ pub fn ratios(rows: &[Row], all_cores: usize) -> String {
         v.dedup();
         v
     };
-    let find = |rms: u32, config: Config| {
-        rows.iter()
-            .find(|r| r.rms == rms && r.config == config)
-            .and_then(Row::states_per_sec)
+    let find = |rms: u32, config: Config, measure: Measure| {
+        let row = rows.iter().find(|r| r.rms == rms && r.config == config)?;
+        match measure {
+            Measure::Wall => row.states_per_sec(),
+            Measure::Cpu => row.states_per_cpu_sec(),
+        }
     };
     let config = |engine, workers| Config { engine, workers };
     let comparisons = [
@@ -147,44 +160,63 @@ pub fn ratios(rows: &[Row], all_cores: usize) -> String {
             a: config(Engine::SpeccLib, 1),
             b: config(Engine::Stateright, 1),
             target: Some(1.0),
+            measure: Measure::Wall,
+        },
+        Comparison {
+            name: "specc library, 1 worker / Stateright, 1 thread, per CPU second",
+            a: config(Engine::SpeccLib, 1),
+            b: config(Engine::Stateright, 1),
+            target: Some(1.0),
+            measure: Measure::Cpu,
         },
         Comparison {
             name: "specc process, 1 worker / Stateright, 1 thread",
             a: config(Engine::SpeccBin, 1),
             b: config(Engine::Stateright, 1),
             target: Some(1.0),
+            measure: Measure::Wall,
         },
         Comparison {
             name: "specc library, N workers / 1 worker",
             a: config(Engine::SpeccLib, all_cores),
             b: config(Engine::SpeccLib, 1),
             target: Some(1.7),
+            measure: Measure::Wall,
         },
         Comparison {
             name: "specc process, N workers / 1 worker",
             a: config(Engine::SpeccBin, all_cores),
             b: config(Engine::SpeccBin, 1),
             target: Some(1.7),
+            measure: Measure::Wall,
         },
         Comparison {
             name: "Stateright, N threads / 1 thread",
             a: config(Engine::Stateright, all_cores),
             b: config(Engine::Stateright, 1),
             target: None,
+            measure: Measure::Wall,
         },
     ];
     let _ = writeln!(
         out,
-        "Throughput ratios (distinct states/s), N = {all_cores}:"
+        "Throughput ratios (distinct states per second of wall time unless said), N = {all_cores}:"
     );
-    for Comparison { name, a, b, target } in comparisons {
+    for Comparison {
+        name,
+        a,
+        b,
+        target,
+        measure,
+    } in comparisons
+    {
         // With one core the parallel configurations are the serial ones.
         if a == b {
             continue;
         }
         let mut line = format!("- {name}:");
         for &rms in &rms_values {
-            match (find(rms, a), find(rms, b)) {
+            match (find(rms, a, measure), find(rms, b, measure)) {
                 (Some(rate_a), Some(rate_b)) => {
                     let ratio = rate_a / rate_b;
                     let verdict = match target {
@@ -215,6 +247,14 @@ struct Comparison {
     a: Config,
     b: Config,
     target: Option<f64>,
+    measure: Measure,
+}
+
+/// What a throughput is measured against.
+#[derive(Clone, Copy)]
+enum Measure {
+    Wall,
+    Cpu,
 }
 
 /// `1234567` as `1,234,567`.
