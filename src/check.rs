@@ -34,6 +34,21 @@ pub fn run(args: &CheckArgs) -> Exit {
         return Exit::Ok;
     }
 
+    // Debt: temporal properties are parsed and type-checked but the checker
+    // verifies only safety so far; say so rather than imply they hold.
+    let unchecked: Vec<spec_lang::Diagnostic> = spec
+        .properties
+        .iter()
+        .map(|p| {
+            spec_lang::Diagnostic::warning(p.span, format!("property `{}` is not checked", p.name))
+                .with_label("temporal properties are not verified yet")
+                .with_note(
+                    "note: only invariants, assertions and deadlock are checked in this version",
+                )
+        })
+        .collect();
+    terminal::print_diagnostics(&name, &source, &unchecked);
+
     let config = CheckConfig {
         workers: args.workers.map_or_else(default_workers, usize::from),
         symmetry: !args.no_symmetry,
