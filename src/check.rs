@@ -34,6 +34,21 @@ pub fn run(args: &CheckArgs) -> Exit {
         return Exit::Ok;
     }
 
+    // Debt: temporal properties are parsed and type-checked but the checker
+    // verifies only safety so far; say so rather than imply they hold.
+    let unchecked: Vec<spec_lang::Diagnostic> = spec
+        .properties
+        .iter()
+        .map(|p| {
+            spec_lang::Diagnostic::warning(p.span, format!("property `{}` is not checked", p.name))
+                .with_label("temporal properties are not verified yet")
+                .with_note(
+                    "note: only invariants, assertions and deadlock are checked in this version",
+                )
+        })
+        .collect();
+    terminal::print_diagnostics(&name, &source, &unchecked);
+
     let config = CheckConfig {
         workers: args.workers.map_or_else(default_workers, usize::from),
         symmetry: !args.no_symmetry,
@@ -68,7 +83,11 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
         Format::Text => {
             terminal::print_diagnostics(&name, &source, &checker::diagnostics(&outcome));
-            print!("{}", checker::text_report(&spec, &outcome));
+            let locate = |span: ir::Span| {
+                let (line, column) = spec_lang::line_column(&source, span.start);
+                Some(format!("{line}:{column}"))
+            };
+            print!("{}", checker::text_report_located(&spec, &outcome, &locate));
         }
     }
     match outcome.result {
@@ -80,7 +99,7 @@ pub fn run(args: &CheckArgs) -> Exit {
 }
 
 /// Reads and decodes a spec file, printing any problem.
-fn load(path: &Path) -> Result<String, Exit> {
+pub fn load(path: &Path) -> Result<String, Exit> {
     let name = path.display().to_string();
     let bytes = read_spec(path).map_err(|message| {
         terminal::print_error(&message);

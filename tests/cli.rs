@@ -259,6 +259,41 @@ fn reports_errors_of_a_ten_megabyte_file_without_echoing_it() {
     assert!(run.stderr.len() < 2000, "{}", run.stderr);
 }
 
+#[test]
+fn projects_a_choreography_into_each_roles_steps() {
+    check_exit("project_2pc_chor", &["project", "specs/2pc_chor.spec"], 0);
+}
+
+#[test]
+fn refuses_to_project_a_spec_without_a_choreography() {
+    check_exit("project_no_choreography", &["project", "specs/2pc.spec"], 2);
+}
+
+#[test]
+fn refuses_to_project_a_choreography_that_cannot_be_realised() {
+    check_exit(
+        "project_unrealisable",
+        &["project", "specs/errors/chor_knowledge_of_choice.spec"],
+        2,
+    );
+}
+
+#[test]
+fn names_the_choreography_line_of_each_step_in_a_counterexample() {
+    check_exit(
+        "bug_2pc_chor_ignores_no_votes",
+        &[
+            "check",
+            "specs/bugs/2pc_chor_ignores_no_votes.spec",
+            "--param",
+            "N=2",
+            "--workers",
+            "1",
+        ],
+        1,
+    );
+}
+
 // The protocol library (docs/protocols.md): every spec holds with its
 // default parameters and explores exactly the pinned number of states, and
 // every broken variant is caught with the counterexample in its snapshot.

@@ -8,8 +8,7 @@
 //! have ruled out) is reported as an error too.
 
 use spec_lang::ir::{
-    BinaryOp, Builtin, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, Span, Spec, Type,
-    UnaryOp, VarId,
+    BinaryOp, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, Span, Spec, Type, UnaryOp, VarId,
 };
 
 use crate::model::Layout;
@@ -28,6 +27,11 @@ pub struct EvalError {
 }
 
 pub type EvalResult<T> = Result<T, EvalError>;
+
+mod ops;
+
+pub use ops::binary_values;
+use ops::builtin;
 
 pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
     Err(EvalError {
@@ -482,182 +486,6 @@ impl<'a> Env<'a> {
     }
 }
 
-/// Applies a strict binary operator to two values.
-pub fn binary_values(op: BinaryOp, x: Value, y: Value, span: Span) -> EvalResult<Value> {
-    use BinaryOp as B;
-    let overflow = || error(span, "integer overflow");
-    match (op, x, y) {
-        (B::Eq, x, y) => Ok(Value::Bool(x == y)),
-        (B::Ne, x, y) => Ok(Value::Bool(x != y)),
-        (B::Iff, Value::Bool(x), Value::Bool(y)) => Ok(Value::Bool(x == y)),
-        (B::Add, Value::Int(x), Value::Int(y)) => x
-            .checked_add(y)
-            .map_or_else(overflow, |n| Ok(Value::Int(n))),
-        (B::Sub, Value::Int(x), Value::Int(y)) => x
-            .checked_sub(y)
-            .map_or_else(overflow, |n| Ok(Value::Int(n))),
-        (B::Mul, Value::Int(x), Value::Int(y)) => x
-            .checked_mul(y)
-            .map_or_else(overflow, |n| Ok(Value::Int(n))),
-        (B::Div, Value::Int(x), Value::Int(y)) => {
-            if y == 0 {
-                return error(span, "division by zero");
-            }
-            let Some(q) = x.checked_div(y) else {
-                return overflow();
-            };
-            // Round toward negative infinity, as TLA+'s \div does.
-            let q = if x % y != 0 && ((x < 0) != (y < 0)) {
-                q - 1
-            } else {
-                q
-            };
-            Ok(Value::Int(q))
-        }
-        (B::Mod, Value::Int(x), Value::Int(y)) => {
-            if y == 0 {
-                return error(span, "division by zero");
-            }
-            let Some(r) = x.checked_rem(y) else {
-                // i64::MIN % -1 overflows in Rust; the remainder is 0.
-                return Ok(Value::Int(0));
-            };
-            // The remainder takes the divisor's sign.
-            let r = if r != 0 && ((r < 0) != (y < 0)) {
-                r + y
-            } else {
-                r
-            };
-            Ok(Value::Int(r))
-        }
-        (B::Lt, x, y) => Ok(Value::Bool(x < y)),
-        (B::Le, x, y) => Ok(Value::Bool(x <= y)),
-        (B::Gt, x, y) => Ok(Value::Bool(x > y)),
-        (B::Ge, x, y) => Ok(Value::Bool(x >= y)),
-        (B::Union, Value::Set(x), Value::Set(y)) => {
-            let mut all = x;
-            all.extend(y);
-            Ok(Value::set_from(all))
-        }
-        (B::Diff, Value::Set(x), Value::Set(y)) => Ok(Value::Set(
-            x.into_iter()
-                .filter(|e| y.binary_search(e).is_err())
-                .collect(),
-        )),
-        (B::Inter, Value::Set(x), Value::Set(y)) => Ok(Value::Set(
-            x.into_iter()
-                .filter(|e| y.binary_search(e).is_ok())
-                .collect(),
-        )),
-        (B::Subset, Value::Set(x), Value::Set(y)) => {
-            Ok(Value::Bool(x.iter().all(|e| y.binary_search(e).is_ok())))
-        }
-        (B::In, x, coll) => Ok(Value::Bool(contains(&coll, &x, span)?)),
-        (B::NotIn, x, coll) => Ok(Value::Bool(!contains(&coll, &x, span)?)),
-        (B::Concat, Value::Seq(mut x), Value::Seq(y)) => {
-            x.extend(y);
-            Ok(Value::Seq(x))
-        }
-        _ => error(span, "operands of the wrong types"),
-    }
-}
-
-fn contains(coll: &Value, x: &Value, span: Span) -> EvalResult<bool> {
-    match coll {
-        Value::Set(items) => Ok(items.binary_search(x).is_ok()),
-        Value::Seq(items) => Ok(items.contains(x)),
-        Value::Map(entries) => Ok(entries.binary_search_by(|(k, _)| k.cmp(x)).is_ok()),
-        _ => error(span, "membership in a value that is not a collection"),
-    }
-}
-
-fn builtin(b: Builtin, args: Vec<Value>, span: Span, spec: &Spec) -> EvalResult<Value> {
-    use Builtin as F;
-    let mut args = args.into_iter();
-    let mut next = || match args.next() {
-        Some(v) => Ok(v),
-        None => error(span, "malformed IR: missing argument"),
-    };
-    let empty = |what: &str| error(span, format!("{what} of an empty sequence"));
-    match b {
-        F::Size => match next()? {
-            Value::Set(v) | Value::Seq(v) => Ok(Value::Int(v.len() as i64)),
-            Value::Map(v) => Ok(Value::Int(v.len() as i64)),
-            _ => error(span, "size of a value that is not a collection"),
-        },
-        F::Some => Ok(Value::Some(Box::new(next()?))),
-        F::IsSome => Ok(Value::Bool(matches!(next()?, Value::Some(_)))),
-        F::IsNone => Ok(Value::Bool(matches!(next()?, Value::None))),
-        F::Get => match next()? {
-            Value::Some(v) => Ok(*v),
-            Value::None => error(span, "get(none): the option is empty"),
-            _ => error(span, "get of a value that is not an option"),
-        },
-        F::Append => match (next()?, next()?) {
-            (Value::Seq(mut s), x) => {
-                s.push(x);
-                Ok(Value::Seq(s))
-            }
-            _ => error(span, "append to a value that is not a sequence"),
-        },
-        F::Head => match next()? {
-            Value::Seq(s) => s.into_iter().next().map_or_else(|| empty("head"), Ok),
-            _ => error(span, "head of a value that is not a sequence"),
-        },
-        F::Last => match next()? {
-            Value::Seq(s) => s.into_iter().next_back().map_or_else(|| empty("last"), Ok),
-            _ => error(span, "last of a value that is not a sequence"),
-        },
-        F::Tail => match next()? {
-            Value::Seq(s) if s.is_empty() => empty("tail"),
-            Value::Seq(s) => Ok(Value::Seq(s.into_iter().skip(1).collect())),
-            _ => error(span, "tail of a value that is not a sequence"),
-        },
-        F::Take | F::Drop => match (next()?, next()?) {
-            (Value::Seq(s), Value::Int(n)) => {
-                if n < 0 {
-                    return error(span, format!("negative count {n}"));
-                }
-                let n = usize::try_from(n).unwrap_or(usize::MAX).min(s.len());
-                Ok(Value::Seq(if b == F::Take {
-                    s.into_iter().take(n).collect()
-                } else {
-                    s.into_iter().skip(n).collect()
-                }))
-            }
-            _ => error(span, "take or drop of a value that is not a sequence"),
-        },
-        F::Keys => match next()? {
-            Value::Map(entries) => Ok(Value::Set(entries.into_iter().map(|(k, _)| k).collect())),
-            _ => error(span, "keys of a value that is not a map"),
-        },
-        F::MinOf | F::MaxOf => match next()? {
-            Value::Set(s) => {
-                let pick = if b == F::MinOf {
-                    s.into_iter().next()
-                } else {
-                    s.into_iter().next_back()
-                };
-                pick.map_or_else(|| error(span, "min or max of an empty set"), Ok)
-            }
-            _ => error(span, "min or max of a value that is not a set"),
-        },
-        F::Min2 | F::Max2 => {
-            let (x, y) = (next()?, next()?);
-            Ok(if (b == F::Min2) == (x <= y) { x } else { y })
-        }
-        F::Abs => match next()? {
-            Value::Int(n) => n
-                .checked_abs()
-                .map_or_else(|| error(span, "integer overflow"), |n| Ok(Value::Int(n))),
-            v => error(
-                span,
-                format!("abs of a value that is not an integer: {}", v.display(spec)),
-            ),
-        },
-    }
-}
-
 pub fn literal(lit: &Literal) -> Value {
     match lit {
         Literal::Bool(b) => Value::Bool(*b),
@@ -812,86 +640,4 @@ pub fn check_stored(v: &Value, ty: &Type, spec: &Spec, span: Span) -> EvalResult
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn apply(op: BinaryOp, x: i64, y: i64) -> EvalResult<Value> {
-        binary_values(op, Value::Int(x), Value::Int(y), Span::DETACHED)
-    }
-
-    #[test]
-    fn division_rounds_toward_negative_infinity_and_modulo_takes_the_divisor_sign() {
-        let cases = [
-            (7, 2, 3, 1),
-            (-7, 2, -4, 1),
-            (7, -2, -4, -1),
-            (-7, -2, 3, -1),
-            (6, 3, 2, 0),
-        ];
-        for (x, y, q, r) in cases {
-            assert_eq!(apply(BinaryOp::Div, x, y), Ok(Value::Int(q)), "{x} / {y}");
-            assert_eq!(apply(BinaryOp::Mod, x, y), Ok(Value::Int(r)), "{x} % {y}");
-        }
-        assert!(apply(BinaryOp::Div, 1, 0).is_err());
-        assert!(apply(BinaryOp::Mod, 1, 0).is_err());
-        assert!(apply(BinaryOp::Div, i64::MIN, -1).is_err());
-        assert!(apply(BinaryOp::Add, i64::MAX, 1).is_err());
-    }
-
-    #[test]
-    fn set_operators_keep_sets_canonical() {
-        let set = |v: &[i64]| Value::set_from(v.iter().map(|n| Value::Int(*n)).collect());
-        let op = |o, a: &[i64], b: &[i64]| binary_values(o, set(a), set(b), Span::DETACHED);
-        assert_eq!(op(BinaryOp::Union, &[3, 1], &[2, 1]), Ok(set(&[1, 2, 3])));
-        assert_eq!(op(BinaryOp::Diff, &[3, 1], &[1]), Ok(set(&[3])));
-        assert_eq!(op(BinaryOp::Inter, &[3, 1], &[1, 2]), Ok(set(&[1])));
-        assert_eq!(op(BinaryOp::Subset, &[1], &[1, 2]), Ok(Value::Bool(true)));
-        assert_eq!(
-            binary_values(BinaryOp::In, Value::Int(2), set(&[1, 2]), Span::DETACHED),
-            Ok(Value::Bool(true))
-        );
-    }
-
-    #[test]
-    fn stores_are_checked_against_ranges_and_sequence_bounds() {
-        let spec_text = spec_lang::ir::IntRange { lo: 0, hi: 2 };
-        let int = Type::Int(Some(spec_text));
-        let seq = Type::Seq(Box::new(int.clone()), Some(1));
-        let spec = empty_spec();
-        assert!(check_stored(&Value::Int(2), &int, &spec, Span::DETACHED).is_ok());
-        assert!(check_stored(&Value::Int(3), &int, &spec, Span::DETACHED).is_err());
-        let s = |v: Vec<i64>| Value::Seq(v.into_iter().map(Value::Int).collect());
-        assert!(check_stored(&s(vec![1]), &seq, &spec, Span::DETACHED).is_ok());
-        assert!(check_stored(&s(vec![1, 1]), &seq, &spec, Span::DETACHED).is_err());
-        assert!(check_stored(&s(vec![5]), &seq, &spec, Span::DETACHED).is_err());
-    }
-
-    fn empty_spec() -> Spec {
-        Spec {
-            name: String::new(),
-            params: Vec::new(),
-            consts: Vec::new(),
-            enums: Vec::new(),
-            records: Vec::new(),
-            roles: Vec::new(),
-            vars: Vec::new(),
-            messages: Vec::new(),
-            network: spec_lang::ir::Network {
-                kind: spec_lang::ir::NetworkKind::Bag,
-                max_in_flight: None,
-                loss: None,
-                duplication: None,
-                partition: None,
-                span: Span::DETACHED,
-            },
-            crashes: Vec::new(),
-            functions: Vec::new(),
-            steps: Vec::new(),
-            invariants: Vec::new(),
-            properties: Vec::new(),
-            fairness: Vec::new(),
-            terminal: Vec::new(),
-            constraints: Vec::new(),
-        }
-    }
-}
+mod tests;

@@ -9,6 +9,19 @@
 //!
 //! Every successor is reported, duplicates and self-loops included, because
 //! the generated-states count is the number of successors computed.
+//!
+//! Faults, one transition each: losing a message removes one copy of one
+//! distinct message (set, bag) or one queued message, by position (FIFO);
+//! duplicating adds a copy of one distinct message (bag) or appends a copy
+//! of one queued message, by position, at the end of its own queue (FIFO;
+//! the copy arrives after everything already queued, as a retransmission
+//! would); a set cannot hold two copies, so duplication does nothing there.
+//! Duplication respects `max_in_flight`. Fault counters are kept only for
+//! bounded faults, so unbounded loss does not make the state space
+//! infinite. A partition splits all instances into two non-empty groups
+//! (each split once); heal ends it. Crash counts per role's crash fault;
+//! recovery restores the initial values of volatile variables and keeps
+//! persistent ones and the messages in flight.
 
 use std::ops::ControlFlow;
 
@@ -209,18 +222,28 @@ fn attempt(
     let consumes = model.spec.network.kind != NetworkKind::Set;
     let max = model.spec.network.max_in_flight;
     let mut done = |run: Run<'_>| {
-        let mut next = state.clone();
-        next.vars[slots.clone()].clone_from_slice(&run.vars);
+        // Build the successor's variables in one pass, moving the step's
+        // updated values in rather than cloning the old ones first.
+        let mut vars = Vec::with_capacity(state.vars.len());
+        vars.extend_from_slice(&state.vars[..slots.start]);
+        vars.extend(run.vars);
+        vars.extend_from_slice(&state.vars[slots.end..]);
+        let mut next = State {
+            vars,
+            network: state.network.clone(),
+            faults: state.faults.clone(),
+        };
         if let Some((slot, _)) = received
             && consumes
         {
             next.network.remove(slot);
         }
-        for m in &run.sends {
+        let sends = run.sends;
+        for m in &sends {
             next.network.add(m.clone());
         }
         if let Some(max) = max
-            && !run.sends.is_empty()
+            && !sends.is_empty()
             && next.network.count() > u64::from(max)
         {
             // The sends would exceed the bound on messages in flight: this
@@ -231,7 +254,7 @@ fn attempt(
             step: id,
             instance: inst,
             received: received.map(|(_, m)| m),
-            sent: &run.sends,
+            sent: &sends,
         };
         visit(&label, next)
     };

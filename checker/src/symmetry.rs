@@ -28,7 +28,9 @@
 //! instances, plus one abstraction of the whole state per tied instance,
 //! plus one renaming per tied pair checked; the factorial enumeration only
 //! happens for tied instances that are not interchangeable, which is rare
-//! (the finer signature separates almost all of them). Full enumeration of
+//! (the finer signature separates almost all of them), and is capped at
+//! 5,040 orderings per state, beyond which the remaining tied groups keep
+//! their signature order (less reduction, still sound). Full enumeration of
 //! all n! permutations, as TLC does, would cost 362,880 encodings per state
 //! for nine instances.
 
@@ -38,15 +40,32 @@ use spec_lang::ir::RoleId;
 
 use crate::encode::encode_state;
 use crate::model::Model;
+use crate::outcome::Action;
 use crate::state::{Channel, Faults, Network, State};
 use crate::value::{Instance, Msg, Value};
 
+/// At most this many candidate orderings are tried per state (7!); see
+/// [`encode_canonical`] for what happens beyond.
+const MAX_CANDIDATES: u64 = 5040;
+
 /// A renaming: for each role, `None` (unchanged) or the new index of each
 /// old index. The map need not be injective: signatures collapse ids.
-type Renaming = Vec<Option<Vec<u32>>>;
+pub type Renaming = Vec<Option<Vec<u32>>>;
 
 /// Appends the canonical encoding of `state` to `out`.
 pub fn encode_canonical(model: &Model<'_>, state: &State, out: &mut Vec<u8>) {
+    canonicalize(model, state, out, None);
+}
+
+/// Appends the canonical encoding of `state` to `out` and returns the
+/// renaming that maps `state` to the representative it encodes.
+pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Renaming {
+    let mut renaming = identity(model);
+    canonicalize(model, state, out, Some(&mut renaming));
+    renaming
+}
+
+fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Option<&mut Renaming>) {
     if model.symmetric.is_empty() {
         encode_state(state, out);
         return;
@@ -58,15 +77,26 @@ pub fn encode_canonical(model: &Model<'_>, state: &State, out: &mut Vec<u8>) {
         .collect();
     // Choices: for each role, for each group, the orderings to try.
     let mut options: Vec<(usize, usize, Vec<Vec<u32>>)> = Vec::new();
+    let mut candidates: u64 = 1;
     for (r, role_groups) in groups.iter().enumerate() {
         for (g, group) in role_groups.iter().enumerate() {
-            if group.len() >= 2 && !interchangeable(model, state, model.symmetric[r], group) {
-                options.push((r, g, permutations(group)));
+            if group.len() < 2 || interchangeable(model, state, model.symmetric[r], group) {
+                continue;
             }
+            let orderings = (1..=group.len() as u64).product::<u64>();
+            if candidates.saturating_mul(orderings) > MAX_CANDIDATES {
+                // Too many orderings to try: keep the signature order for
+                // this group. The representative is then not canonical (an
+                // orbit may be stored more than once), which costs
+                // reduction but never soundness, and bounds the work.
+                continue;
+            }
+            candidates *= orderings;
+            options.push((r, g, permutations(group)));
         }
     }
     let mut chosen = groups.clone();
-    let mut best: Option<Vec<u8>> = None;
+    let mut best: Option<(Vec<u8>, Renaming)> = None;
     let mut scratch = Vec::new();
     let mut counters = vec![0usize; options.len()];
     loop {
@@ -77,15 +107,18 @@ pub fn encode_canonical(model: &Model<'_>, state: &State, out: &mut Vec<u8>) {
         let image = rename_state(model, state, &renaming);
         scratch.clear();
         encode_state(&image, &mut scratch);
-        if best.as_ref().is_none_or(|b| scratch < *b) {
-            best = Some(scratch.clone());
+        if best.as_ref().is_none_or(|(b, _)| scratch < *b) {
+            best = Some((scratch.clone(), renaming));
         }
         // Advance the mixed-radix counter over all choices.
         let mut k = 0;
         loop {
             if k == options.len() {
-                if let Some(b) = best {
+                if let Some((b, renaming)) = best {
                     out.extend_from_slice(&b);
+                    if let Some(used) = used {
+                        *used = renaming;
+                    }
                 }
                 return;
             }
@@ -96,6 +129,76 @@ pub fn encode_canonical(model: &Model<'_>, state: &State, out: &mut Vec<u8>) {
             counters[k] = 0;
             k += 1;
         }
+    }
+}
+
+/// The renaming that changes nothing.
+pub fn identity(model: &Model<'_>) -> Renaming {
+    vec![None; model.layout.roles.len()]
+}
+
+/// The inverse of an injective renaming.
+pub fn invert(renaming: &Renaming) -> Renaming {
+    renaming
+        .iter()
+        .map(|perm| {
+            perm.as_ref().map(|p| {
+                let mut inv = vec![0u32; p.len()];
+                for (old, &new) in p.iter().enumerate() {
+                    if let Some(slot) = inv.get_mut(new as usize) {
+                        *slot = old as u32;
+                    }
+                }
+                inv
+            })
+        })
+        .collect()
+}
+
+/// `outer` after `inner`: an id goes through `inner` first.
+pub fn compose(outer: &Renaming, inner: &Renaming) -> Renaming {
+    outer
+        .iter()
+        .zip(inner)
+        .map(|(o, i)| match (o, i) {
+            (None, None) => None,
+            (Some(o), None) => Some(o.clone()),
+            (None, Some(i)) => Some(i.clone()),
+            (Some(o), Some(i)) => Some(
+                i.iter()
+                    .map(|&x| o.get(x as usize).copied().unwrap_or(x))
+                    .collect(),
+            ),
+        })
+        .collect()
+}
+
+/// Applies an injective renaming to an action.
+pub fn rename_action(model: &Model<'_>, action: &Action, renaming: &Renaming) -> Action {
+    match action {
+        Action::Step {
+            step,
+            instance,
+            received,
+            sent,
+        } => {
+            let mut sent: Vec<Msg> = sent.iter().map(|m| rename_msg(m, renaming)).collect();
+            // A broadcast sends in receiver order; keep showing it that way.
+            // The sort is stable, so sends on one channel keep their order.
+            sent.sort_by_key(|m| m.to);
+            Action::Step {
+                step: *step,
+                instance: rename_instance(*instance, renaming),
+                received: received.as_ref().map(|m| rename_msg(m, renaming)),
+                sent,
+            }
+        }
+        Action::Lose(m) => Action::Lose(rename_msg(m, renaming)),
+        Action::Duplicate(m) => Action::Duplicate(rename_msg(m, renaming)),
+        Action::Partition(group) => Action::Partition(rename_group(model, group, renaming)),
+        Action::Heal => Action::Heal,
+        Action::Crash(i) => Action::Crash(rename_instance(*i, renaming)),
+        Action::Recover(i) => Action::Recover(rename_instance(*i, renaming)),
     }
 }
 
@@ -369,8 +472,28 @@ fn compare_channels(a: &Channel, b: &Channel) -> Ordering {
     (a.from, a.to, &a.queue).cmp(&(b.from, b.to, &b.queue))
 }
 
+/// Renames a partition's group, keeping the convention that the group
+/// listed is the one without the first instance.
+fn rename_group(model: &Model<'_>, group: &[Instance], renaming: &Renaming) -> Vec<Instance> {
+    let mut group: Vec<Instance> = group
+        .iter()
+        .map(|i| rename_instance(*i, renaming))
+        .collect();
+    group.sort();
+    match model.layout.instances.first() {
+        Some(first) if group.binary_search(first).is_ok() => model
+            .layout
+            .instances
+            .iter()
+            .filter(|i| group.binary_search(i).is_err())
+            .copied()
+            .collect(),
+        _ => group,
+    }
+}
+
 /// Applies an injective renaming to a whole state.
-fn rename_state(model: &Model<'_>, state: &State, renaming: &Renaming) -> State {
+pub fn rename_state(model: &Model<'_>, state: &State, renaming: &Renaming) -> State {
     let mut vars = state.vars.clone();
     for &inst in &model.layout.instances {
         let to = rename_instance(inst, renaming);
@@ -387,25 +510,11 @@ fn rename_state(model: &Model<'_>, state: &State, renaming: &Renaming) -> State 
         .map(|i| rename_instance(*i, renaming))
         .collect();
     crashed.sort();
-    let partition = state.faults.partition.as_ref().map(|group| {
-        let mut group: Vec<Instance> = group
-            .iter()
-            .map(|i| rename_instance(*i, renaming))
-            .collect();
-        group.sort();
-        // Keep the convention: the stored group is the one without the
-        // first instance.
-        match model.layout.instances.first() {
-            Some(first) if group.binary_search(first).is_ok() => model
-                .layout
-                .instances
-                .iter()
-                .filter(|i| group.binary_search(i).is_err())
-                .copied()
-                .collect(),
-            _ => group,
-        }
-    });
+    let partition = state
+        .faults
+        .partition
+        .as_ref()
+        .map(|group| rename_group(model, group, renaming));
     State {
         vars,
         network: rename_network(&state.network, renaming),

@@ -4,8 +4,9 @@
 //! nesting pest will meet and catches what is clearest to report lexically;
 //! pest itself, with the grammar in `parse/grammar.pest`; and a builder
 //! ([`build`], [`expr`]) that turns pest's pairs into the owned AST of
-//! [`crate::ast`] and bounds the depth of the tree it makes. A pest error
-//! becomes one diagnostic in the user's words ([`errors`]).
+//! [`crate::ast`], applies operator precedence and bounds the depth of the
+//! tree it makes. A pest error becomes one diagnostic in the user's words
+//! ([`errors`]).
 //!
 //! # Limits
 //!
@@ -24,6 +25,10 @@
 //!   levels deep.
 //! - Every later pass (resolver, type checker, lowering, the checker's
 //!   evaluator) may therefore recurse over the tree on a 2 MiB stack.
+//! - Time and memory are linear in the length of the source. pest is not
+//!   fast: about 2 MB of spec per second in a release build, and up to
+//!   about 100 bytes of memory per byte of source while parsing. Real specs
+//!   are a few kilobytes.
 
 mod build;
 mod errors;
@@ -32,14 +37,18 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Mutex;
+
 use pest::Parser as _;
 use pest_derive::Parser;
 
 use crate::ast;
 use crate::diagnostic::Diagnostic;
 
-/// The deepest nesting of the syntax tree that [`parse`] accepts. See the
-/// module documentation for what counts as a level.
+/// The deepest nesting of the syntax tree that `parse` accepts: brackets,
+/// the expressions that extend to the right (`if`, `let`, quantifiers), and
+/// every level of the finished tree count. Chains of `and` and `or` are
+/// balanced, so they add only about log2(n) levels.
 pub const MAX_NESTING: usize = 256;
 
 #[derive(Parser)]
@@ -76,12 +85,43 @@ pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
 }
 
 fn parse_scanned(source: &str, scan: &scan::Scan) -> Result<ast::SpecFile, Vec<Diagnostic>> {
-    // Detailed attempts let a syntax error name the punctuation it expected
-    // (`}`, `:=`), which pest's rule-level report cannot.
-    pest::set_error_detail(true);
-    let pairs = SpecParser::parse(Rule::file, source)
-        .map_err(|error| vec![errors::from_pest(source, &error, scan)])?;
+    let pairs = match SpecParser::parse(Rule::file, source) {
+        Ok(pairs) => pairs,
+        Err(_) => {
+            let error = detailed_error(source);
+            return Err(vec![errors::from_pest(source, &error, scan)]);
+        }
+    };
     build::Builder { scan }
         .file(source, pairs)
         .map_err(|d| vec![d])
+}
+
+/// Parses `source` again, recording what pest tried at the furthest point.
+///
+/// The record lets a syntax error name the punctuation it expected (`}`,
+/// `:=`), which pest's rule-level report cannot; keeping it costs pest about
+/// half its speed, so it is only switched on to explain an error. The switch
+/// is process-wide and read when a parse starts: the lock keeps another
+/// thread from switching it off in between, so every report is the same
+/// whatever runs beside it. (A parse that starts meanwhile is only slower.)
+fn detailed_error(source: &str) -> pest::error::Error<Rule> {
+    static DETAIL: Mutex<()> = Mutex::new(());
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pest::set_error_detail(true);
+    let result = SpecParser::parse(Rule::file, source);
+    pest::set_error_detail(false);
+    match result {
+        Err(error) => error,
+        // The grammar is deterministic, so this cannot happen; should it,
+        // report the parse as failing at the end rather than panic.
+        Ok(_) => pest::error::Error::new_from_pos(
+            pest::error::ErrorVariant::CustomError {
+                message: "internal error: the parser disagreed with itself".into(),
+            },
+            pest::Position::from_start(source),
+        ),
+    }
 }

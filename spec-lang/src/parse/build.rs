@@ -732,7 +732,7 @@ impl Builder<'_> {
         Ok(ChorStmt { kind, span: at })
     }
 
-    /// `if at A: c {..} else if at B: d {..} else {..}`, nested like [`if_stmt`].
+    /// `if at A: c {..} else if at B: d {..} else {..}`, nested like [`Self::if_stmt`].
     fn chor_if(&self, mut c: Children<'_>, at: Span, depth: usize) -> Res<ChorStmt> {
         type Arm<'i> = (Span, Pair<'i, Rule>, Pair<'i, Rule>, Pair<'i, Rule>);
         fn arm<'i>(c: &mut Children<'i>, arm_span: Span) -> Res<Arm<'i>> {

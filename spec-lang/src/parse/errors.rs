@@ -80,9 +80,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::step_rest
         | Rule::spontaneous_trigger
         | Rule::receive_trigger
-        | Rule::receive_trigger_fields => {
-            Words("a trigger: `step name`, `timeout name` or `receive Message`")
-        }
+        | Rule::receive_trigger_fields => Trigger,
         Rule::kw_step => Keyword("step"),
         Rule::kw_timeout => Keyword("timeout"),
         Rule::kw_receive => Keyword("receive"),
@@ -122,10 +120,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::eventually
         | Rule::leads_to
         | Rule::kw_always
-        | Rule::kw_eventually => Words(
-            "a temporal formula (`always P`, `eventually P`, `always eventually P`, \
-             `eventually always P` or `P leads_to Q`)",
-        ),
+        | Rule::kw_eventually => Temporal,
         Rule::kw_leads_to => Keyword("leads_to"),
         Rule::fair_strength | Rule::kw_weak | Rule::kw_strong => Words("`weak` or `strong`"),
         Rule::fair_target
@@ -161,22 +156,14 @@ pub(super) fn describe(rule: Rule) -> Expected {
 
         // Expressions.
         Rule::expr
-        | Rule::implies
-        | Rule::iff
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::comparison
-        | Rule::range
-        | Rule::sum
-        | Rule::product
-        | Rule::unary
+        | Rule::range_expr
+        | Rule::sum_expr
         | Rule::postfix
         | Rule::primary
+        | Rule::prefix_op
         | Rule::quant
         | Rule::if_expr
         | Rule::let_expr
-        | Rule::call
         | Rule::brace_expr
         | Rule::brace_body
         | Rule::bracket_expr
@@ -187,8 +174,10 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::kw_exists
         | Rule::kw_sum
         | Rule::kw_let
-        | Rule::op_neg
-        | Rule::kw_not => Expression,
+        | Rule::op_neg => Expression,
+        // `not` starts an expression (where the operand is expected too) or
+        // `not in` (where the other operators are): never worth naming.
+        Rule::kw_not => Nothing,
         Rule::int_lit => Words("an integer"),
         Rule::string_lit => Words("a string"),
         Rule::ident | Rule::keyword | Rule::ident_char => Name,
@@ -202,13 +191,16 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::op_gt
         | Rule::op_not_in
         | Rule::kw_subset => Comparison,
-        Rule::op_implies
+        // `in` is a comparison, and also what follows the names of a binder.
+        Rule::kw_in => Keyword("in"),
+        Rule::infix_op
+        | Rule::arith_op
+        | Rule::op_implies
         | Rule::op_iff
-        | Rule::sum_op
+        | Rule::op_range
         | Rule::op_concat
         | Rule::op_add
         | Rule::op_sub
-        | Rule::product_op
         | Rule::op_mul
         | Rule::op_div
         | Rule::op_mod
@@ -216,6 +208,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::kw_and
         | Rule::kw_or => Operator,
         Rule::postfix_op
+        | Rule::call_args
         | Rule::field_access
         | Rule::index_access
         | Rule::with_index
@@ -231,7 +224,6 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::kw_if => Keyword("if"),
         Rule::kw_then => Keyword("then"),
         Rule::kw_else => Keyword("else"),
-        Rule::kw_in => Keyword("in"),
         Rule::kw_when => Keyword("when"),
         Rule::kw_from => Keyword("from"),
         Rule::kw_as => Keyword("as"),
@@ -255,6 +247,8 @@ pub(super) enum Expected {
     Name,
     Words(&'static str),
     Type,
+    Trigger,
+    Temporal,
     Expression,
     Statement,
     /// A binary operator other than a comparison.
@@ -275,6 +269,13 @@ impl Expected {
             Expected::Token(t) | Expected::Keyword(t) => format!("`{t}`"),
             Expected::Name => "a name".into(),
             Expected::Type => "a type".into(),
+            Expected::Trigger => {
+                "a trigger (`step name`, `timeout name` or `receive Message`)".into()
+            }
+            Expected::Temporal => "a temporal formula (`always P`, `eventually P`, \
+                                   `always eventually P`, `eventually always P` or \
+                                   `P leads_to Q`)"
+                .into(),
             Expected::Words(w) => w.into(),
             Expected::Statement => "a statement".into(),
             Expected::Declaration => "a declaration such as `role`, `message` or `on`".into(),
@@ -298,33 +299,50 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     }
     .min(source.len());
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
+        // pest's own guards ("stack limit reached", "call limit reached"):
+        // the scan should have rejected such input first.
+        ErrorVariant::CustomError { .. } => return too_deep(Found::at(source, pos).span),
+    };
+    // pest places its report at the furthest *rule* it tried; a literal
+    // (`=`, `}`) that failed further on is only in the detailed attempts.
+    // Where that is further, report there, with the punctuation expected.
+    let mut expected: Vec<Expected> = Vec::new();
+    let mut at = pos;
+    if let Some(attempts) = error.parse_attempts()
+        && attempts.max_position >= pos
+        && attempts.max_position <= source.len()
+    {
+        // pest does not export the token type; its text is what matters.
+        let tokens: Vec<Expected> = attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(|token| {
+                let text = token.to_string();
+                STRUCTURAL
+                    .iter()
+                    .find(|&&t| t == text)
+                    .map(|&t| Expected::Token(t))
+            })
+            .collect();
+        if attempts.max_position == pos {
+            expected = tokens;
+        } else if !tokens.is_empty() {
+            at = attempts.max_position;
+            expected = tokens;
+        }
+    }
+    if at == pos {
+        expected.extend(positives.iter().map(|&r| describe(r)));
+    }
+    let pos = at;
     if let Some(unterminated) = scan.unterminated
         && pos >= unterminated.start()
     {
         return unterminated.diagnostic();
     }
     let found = Found::at(source, pos);
-    let (positives, negatives) = match &error.variant {
-        ErrorVariant::ParsingError {
-            positives,
-            negatives,
-        } => (positives.as_slice(), negatives.as_slice()),
-        // pest's own guards ("stack limit reached", "call limit reached"):
-        // the scan should have rejected such input first.
-        ErrorVariant::CustomError { .. } => return too_deep(found.span),
-    };
-    let mut expected: Vec<Expected> = positives.iter().map(|&r| describe(r)).collect();
-    if let Some(attempts) = error.parse_attempts()
-        && attempts.max_position == pos
-    {
-        // pest does not export the token type; its text is what matters.
-        for token in attempts.expected_tokens() {
-            let text = token.to_string();
-            if let Some(&t) = STRUCTURAL.iter().find(|&&t| t == text) {
-                expected.push(Expected::Token(t));
-            }
-        }
-    }
     let expected = simplify(expected);
 
     if positives == [Rule::kw_protocol] && scan.first_token.map(|t| t.start as usize) == Some(pos) {
@@ -345,7 +363,6 @@ pub(super) fn from_pest(source: &str, error: &Error<Rule>, scan: &Scan) -> Diagn
         )
         .with_label(format!("expected {list}"))
     };
-    let _ = negatives;
     match &found.kind {
         FoundKind::Keyword(word) if expected == [Expected::Name] => diagnostic.with_note(format!(
             "help: `{word}` is a reserved word and cannot be used as a name"
@@ -389,8 +406,14 @@ fn simplify(mut expected: Vec<Expected>) -> Vec<Expected> {
             !has(&snapshot, Expected::Expression)
                 && !has(&snapshot, Expected::Type)
                 && !has(&snapshot, Expected::Selector)
+                && !has(&snapshot, Expected::Temporal)
+                && !has(&snapshot, Expected::Trigger)
         }
-        Expected::Token("<" | ">") => !has(&snapshot, Expected::Comparison),
+        // The words that start a trigger.
+        Expected::Keyword("step" | "timeout" | "receive") => !has(&snapshot, Expected::Trigger),
+        Expected::Token("<" | ">") | Expected::Keyword("in") => {
+            !has(&snapshot, Expected::Comparison)
+        }
         Expected::Token("..") => !operator,
         Expected::Token(".") => !has(&snapshot, Expected::Selector),
         // Selectors are worth naming only when nothing else is possible.

@@ -1,10 +1,19 @@
 //! pest pairs to expressions.
 //!
-//! The grammar has one rule per precedence level, so `x` alone is a chain
-//! of a dozen single-child pairs (expr, implies, ..., postfix, primary).
-//! [`expr`] walks down such chains in a loop and recurses only where the
-//! tree nests. Operator chains are folded here: `=>` from the right, `and`
-//! and `or` into balanced trees, every other operator from the left.
+//! The grammar gives an expression as a flat sequence of prefix operators,
+//! operands and infix operators. [`Builder::expr`] applies precedence in
+//! three steps, none of which recurses once per operator:
+//!
+//! 1. a shunting-yard pass turns the sequence into a skeleton (a tree of
+//!    indices, not yet of expressions), folding `=>` from the right, chains
+//!    of `and` and of `or` into one n-ary node each, and every other
+//!    operator from the left, and rejecting chained comparisons and a
+//!    `not` that needs parentheses;
+//! 2. a walk with an explicit stack gives every skeleton node its depth and
+//!    fails at the first one deeper than [`MAX_NESTING`](super::MAX_NESTING),
+//!    before any expression is built (so a million `+` cost no recursion);
+//! 3. the expressions are built bottom-up, `and` and `or` chains as
+//!    balanced trees.
 
 use pest::iterators::Pair;
 
@@ -14,239 +23,320 @@ use crate::diagnostic::Diagnostic;
 use super::Rule;
 use super::build::{Builder, Children, Res, check_depth, internal};
 
+/// Binding strength, loosest first. Prefix operators have levels of their
+/// own, so an infix operator never ties with one.
+const IMPLIES: u8 = 1;
+const IFF: u8 = 2;
+const OR: u8 = 3;
+const AND: u8 = 4;
+const NOT: u8 = 5;
+const COMPARE: u8 = 6;
+const RANGE: u8 = 7;
+const SUM: u8 = 8;
+const PRODUCT: u8 = 9;
+const NEG: u8 = 10;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Assoc {
+    Left,
+    Right,
+    /// `a == b == c` and `a..b..c` are errors.
+    None,
+}
+
+/// An infix operator: what it builds, how tightly it binds, which way it
+/// groups. `Range` builds [`ExprKind::Range`], the rest [`ExprKind::Binary`].
+#[derive(Clone, Copy)]
+struct Infix {
+    op: Option<BinaryOp>,
+    level: u8,
+    assoc: Assoc,
+    span: Span,
+}
+
+/// An operator waiting on the shunting-yard stack.
+#[derive(Clone, Copy)]
+enum Pending {
+    Prefix(UnaryOp, Span),
+    Infix(Infix),
+}
+
+impl Pending {
+    fn level(self) -> u8 {
+        match self {
+            Pending::Prefix(UnaryOp::Not, _) => NOT,
+            Pending::Prefix(UnaryOp::Neg, _) => NEG,
+            Pending::Infix(infix) => infix.level,
+        }
+    }
+}
+
+/// A node of the skeleton; children are indices into the node list.
+enum Node {
+    /// An operand, by its index in the operand list.
+    Leaf(usize),
+    Unary(UnaryOp, Span, usize),
+    /// `op` is `None` for `..`.
+    Binary(Option<BinaryOp>, Span, usize, usize),
+    /// `a and b and c ...` (or `or`), built as a balanced tree.
+    Chain(BinaryOp, Vec<usize>),
+}
+
+fn infix(rule: Rule, span: Span) -> Option<Infix> {
+    use Assoc::{Left, None as Non, Right};
+    let (op, level, assoc) = match rule {
+        Rule::op_implies => (Some(BinaryOp::Implies), IMPLIES, Right),
+        Rule::op_iff => (Some(BinaryOp::Iff), IFF, Left),
+        Rule::kw_or => (Some(BinaryOp::Or), OR, Left),
+        Rule::kw_and => (Some(BinaryOp::And), AND, Left),
+        Rule::op_eq => (Some(BinaryOp::Eq), COMPARE, Non),
+        Rule::op_ne => (Some(BinaryOp::Ne), COMPARE, Non),
+        Rule::op_le => (Some(BinaryOp::Le), COMPARE, Non),
+        Rule::op_ge => (Some(BinaryOp::Ge), COMPARE, Non),
+        Rule::op_lt => (Some(BinaryOp::Lt), COMPARE, Non),
+        Rule::op_gt => (Some(BinaryOp::Gt), COMPARE, Non),
+        Rule::op_not_in => (Some(BinaryOp::NotIn), COMPARE, Non),
+        Rule::kw_in => (Some(BinaryOp::In), COMPARE, Non),
+        Rule::kw_subset => (Some(BinaryOp::Subset), COMPARE, Non),
+        Rule::op_range => (None, RANGE, Non),
+        Rule::op_concat => (Some(BinaryOp::Concat), SUM, Left),
+        Rule::op_add => (Some(BinaryOp::Add), SUM, Left),
+        Rule::op_sub => (Some(BinaryOp::Sub), SUM, Left),
+        Rule::op_mul => (Some(BinaryOp::Mul), PRODUCT, Left),
+        Rule::op_div => (Some(BinaryOp::Div), PRODUCT, Left),
+        Rule::op_mod => (Some(BinaryOp::Mod), PRODUCT, Left),
+        Rule::op_inter => (Some(BinaryOp::Inter), PRODUCT, Left),
+        _ => return None,
+    };
+    Some(Infix {
+        op,
+        level,
+        assoc,
+        span,
+    })
+}
+
+fn symbol(infix: Infix) -> &'static str {
+    infix.op.map_or("..", BinaryOp::symbol)
+}
+
 impl Builder<'_> {
-    /// Builds the expression of `pair` (any rule from `expr` down to `primary`,
-    /// or a primary form) as a node at `depth`.
+    /// Builds the expression of `pair` (an `expr`, `range_expr`,
+    /// `sum_expr`, `postfix` or `assign_target`) as a node at `depth`.
     pub fn expr(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<Expr> {
-        let mut pair = pair;
-        loop {
-            let at = self.span(&pair);
-            check_depth(depth, at)?;
-            let rule = pair.as_rule();
-            match rule {
-                // Precedence levels with nothing but their single operand.
-                Rule::expr | Rule::primary | Rule::postfix_op => {
-                    pair = Children::of(pair).next()?;
-                }
-                Rule::range => {
-                    let mut c = Children::of(pair.clone());
-                    let lo = c.next()?;
-                    let Ok(hi) = c.next() else {
-                        pair = lo;
-                        continue;
-                    };
-                    let lo = self.expr(lo, depth + 1)?;
-                    let hi = self.expr(hi, depth + 1)?;
-                    return Ok(Expr {
-                        kind: ExprKind::Range(Box::new(lo), Box::new(hi)),
-                        span: at,
-                    });
-                }
-                Rule::implies
-                | Rule::iff
-                | Rule::or_expr
-                | Rule::and_expr
-                | Rule::sum
-                | Rule::product
-                | Rule::comparison => {
-                    let mut children = pair.clone().into_inner();
-                    let first = children
-                        .next()
-                        .ok_or_else(|| internal(at, "an operand is missing"))?;
-                    if children.next().is_none() {
-                        pair = first;
-                        continue;
-                    }
-                    return self.binary_chain(pair, depth);
-                }
-                Rule::not_expr | Rule::unary => {
-                    let children: Vec<_> = pair.clone().into_inner().collect();
-                    if children.len() == 1 {
-                        pair = Children::of(pair).next()?;
-                        continue;
-                    }
-                    return self.prefix(children, depth);
-                }
-                Rule::postfix | Rule::assign_target => {
-                    let children: Vec<_> = pair.clone().into_inner().collect();
-                    if children.len() == 1 {
-                        pair = Children::of(pair).next()?;
-                        continue;
-                    }
-                    return self.postfix(children, depth);
-                }
-                _ => return self.primary(pair, depth),
-            }
+        match pair.as_rule() {
+            Rule::expr | Rule::range_expr | Rule::sum_expr => self.flat(pair, depth),
+            Rule::postfix | Rule::assign_target => self.operand(pair, depth),
+            _ => Err(internal(self.span(&pair), "expression")),
         }
     }
 
-    fn binop(&self, pair: &Pair<'_, Rule>) -> Res<BinaryOp> {
-        // Operator rules such as cmp_op wrap the specific operator.
-        let op = match pair.as_rule() {
-            Rule::cmp_op | Rule::sum_op | Rule::product_op => Children::of(pair.clone()).next()?,
-            _ => pair.clone(),
-        };
-        Ok(match op.as_rule() {
-            Rule::op_implies => BinaryOp::Implies,
-            Rule::op_iff => BinaryOp::Iff,
-            Rule::kw_or => BinaryOp::Or,
-            Rule::kw_and => BinaryOp::And,
-            Rule::op_eq => BinaryOp::Eq,
-            Rule::op_ne => BinaryOp::Ne,
-            Rule::op_le => BinaryOp::Le,
-            Rule::op_ge => BinaryOp::Ge,
-            Rule::op_lt => BinaryOp::Lt,
-            Rule::op_gt => BinaryOp::Gt,
-            Rule::op_not_in => BinaryOp::NotIn,
-            Rule::kw_in => BinaryOp::In,
-            Rule::kw_subset => BinaryOp::Subset,
-            Rule::op_concat => BinaryOp::Concat,
-            Rule::op_add => BinaryOp::Add,
-            Rule::op_sub => BinaryOp::Sub,
-            Rule::op_mul => BinaryOp::Mul,
-            Rule::op_div => BinaryOp::Div,
-            Rule::op_mod => BinaryOp::Mod,
-            Rule::op_inter => BinaryOp::Inter,
-            _ => return Err(internal(self.span(&op), "binary operator")),
-        })
-    }
-
-    fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr {
-            span: lhs.span.to(rhs.span),
-            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-        }
-    }
-
-    /// `a op b op c ...` at one precedence level, with at least one operator.
-    fn binary_chain(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<Expr> {
-        let rule = pair.as_rule();
-        let mut operands = Vec::new();
-        let mut ops = Vec::new();
-        for (i, child) in pair.into_inner().enumerate() {
-            if i % 2 == 0 {
-                operands.push(child);
-            } else {
-                ops.push((self.binop(&child)?, self.span(&child)));
-            }
-        }
-        if operands.len() != ops.len() + 1 {
-            return Err(internal(
-                ops.last().map_or(Span::DETACHED, |o| o.1),
-                "an operand is missing",
-            ));
-        }
-        let n = operands.len();
-        match rule {
-            Rule::and_expr | Rule::or_expr => {
-                let op = ops[0].0;
-                self.balanced(op, operands, depth)
-            }
-            Rule::implies => {
-                // Right fold: operator k (from 0) sits at depth + k, its left
-                // operand one deeper; the last operand sits with the last left one.
-                check_depth(depth + n - 1, ops[ops.len() - 1].1)?;
-                let mut operands = operands.into_iter().enumerate().rev();
-                let (_, last) = operands
-                    .next()
-                    .ok_or_else(|| internal(Span::DETACHED, "an operand is missing"))?;
-                let mut acc = self.expr(last, depth + n - 1)?;
-                for (k, operand) in operands {
-                    let lhs = self.expr(operand, depth + k + 1)?;
-                    acc = Self::binary(ops[k].0, lhs, acc);
-                }
-                Ok(acc)
-            }
-            _ => {
-                // Left fold: operator k (from 0) sits at depth + n - 2 - k, the
-                // first operand at depth + n - 1 and operand i >= 1 at
-                // depth + n - i.
-                check_depth(depth + n - 1, ops[0].1)?;
-                let mut operands = operands.into_iter().enumerate();
-                let (_, first) = operands
-                    .next()
-                    .ok_or_else(|| internal(Span::DETACHED, "an operand is missing"))?;
-                let mut acc = self.expr(first, depth + n - 1)?;
-                for (i, operand) in operands {
-                    let rhs = self.expr(operand, depth + n - i)?;
-                    acc = Self::binary(ops[i - 1].0, acc, rhs);
-                }
-                Ok(acc)
-            }
-        }
-    }
-
-    /// `a and b and c ...` as a balanced tree: `(a and b) and (c and d)`. Both
-    /// `and` and `or` are associative, short-circuit evaluation included, so the
-    /// shape does not change the meaning, and a chain of n terms is only about
-    /// log2(n) levels deep.
-    fn balanced(&self, op: BinaryOp, mut operands: Vec<Pair<'_, Rule>>, depth: usize) -> Res<Expr> {
-        let at = operands.first().map_or(Span::DETACHED, |p| self.span(p));
+    /// A flat sequence of operators and operands.
+    fn flat(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<Expr> {
+        let at = self.span(&pair);
         check_depth(depth, at)?;
-        if operands.len() == 1 {
-            let only = operands
-                .pop()
-                .ok_or_else(|| internal(at, "an operand is missing"))?;
-            return self.expr(only, depth);
+        let mut children = pair.into_inner();
+        let first = children
+            .next()
+            .ok_or_else(|| internal(at, "an operand is missing"))?;
+        if first.as_rule() == Rule::postfix && children.peek().is_none() {
+            return self.operand(first, depth);
         }
-        let right = operands.split_off(operands.len() / 2);
-        let lhs = self.balanced(op, operands, depth + 1)?;
-        let rhs = self.balanced(op, right, depth + 1)?;
-        Ok(Self::binary(op, lhs, rhs))
+
+        // 1. Shunting-yard into a skeleton.
+        let mut operands: Vec<Option<Pair<'_, Rule>>> = Vec::new();
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut values: Vec<usize> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        // The infix operator before the current run of prefix operators, and
+        // whether the run has had a `-`, to place `not` as the grammar did.
+        let mut after: Option<Infix> = None;
+        let mut run_has_neg = false;
+        for child in std::iter::once(first).chain(children) {
+            let span = self.span(&child);
+            match child.as_rule() {
+                Rule::postfix => {
+                    nodes.push(Node::Leaf(operands.len()));
+                    operands.push(Some(child));
+                    values.push(nodes.len() - 1);
+                    run_has_neg = false;
+                }
+                Rule::kw_not => {
+                    if run_has_neg {
+                        return Err(misplaced_not(span, "-"));
+                    }
+                    if let Some(before) = after
+                        && before.level > NOT
+                    {
+                        return Err(misplaced_not(span, symbol(before)));
+                    }
+                    pending.push(Pending::Prefix(UnaryOp::Not, span));
+                }
+                Rule::op_neg => {
+                    run_has_neg = true;
+                    pending.push(Pending::Prefix(UnaryOp::Neg, span));
+                }
+                rule => {
+                    let incoming = infix(rule, span).ok_or_else(|| internal(span, "operator"))?;
+                    while let Some(&top) = pending.last() {
+                        let level = top.level();
+                        let reduce = level > incoming.level
+                            || (level == incoming.level && incoming.assoc == Assoc::Left);
+                        if level == incoming.level
+                            && incoming.assoc == Assoc::None
+                            && let Pending::Infix(before) = top
+                        {
+                            return Err(chained(before, incoming));
+                        }
+                        if !reduce {
+                            break;
+                        }
+                        pending.pop();
+                        reduce_one(top, &mut nodes, &mut values, at)?;
+                    }
+                    pending.push(Pending::Infix(incoming));
+                    after = Some(incoming);
+                }
+            }
+        }
+        while let Some(top) = pending.pop() {
+            reduce_one(top, &mut nodes, &mut values, at)?;
+        }
+        let root = match values.as_slice() {
+            [root] => *root,
+            _ => return Err(internal(at, "unbalanced operators")),
+        };
+
+        // 2. Depths, checked before anything is built.
+        let mut operand_depth = vec![0; operands.len()];
+        let mut todo = vec![(root, depth)];
+        while let Some((node, d)) = todo.pop() {
+            match &nodes[node] {
+                Node::Leaf(i) => operand_depth[*i] = d,
+                Node::Unary(_, span, x) => {
+                    check_depth(d, *span)?;
+                    todo.push((*x, d + 1));
+                }
+                Node::Binary(_, span, l, r) => {
+                    check_depth(d, *span)?;
+                    todo.push((*l, d + 1));
+                    todo.push((*r, d + 1));
+                }
+                Node::Chain(_, items) => chain_depths(items, d, &mut todo),
+            }
+        }
+
+        // 3. Build. The skeleton is at most MAX_NESTING deep now, so the
+        // recursion is bounded; chains recurse about log2(n) deep.
+        let mut ctx = Assemble {
+            nodes: &nodes,
+            operands,
+            operand_depth,
+        };
+        self.assemble(&mut ctx, root, depth)
     }
 
-    /// `not not x` or `- - x`: prefix operators, then the operand.
-    fn prefix(&self, children: Vec<Pair<'_, Rule>>, depth: usize) -> Res<Expr> {
-        let n = children.len() - 1;
-        let mut children = children.into_iter();
-        let ops: Vec<(UnaryOp, Span)> = children
-            .by_ref()
-            .take(n)
-            .map(|op| {
-                let kind = if op.as_rule() == Rule::kw_not {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
+    fn assemble(&self, ctx: &mut Assemble<'_, '_>, node: usize, depth: usize) -> Res<Expr> {
+        let nodes = ctx.nodes;
+        match &nodes[node] {
+            Node::Leaf(i) => {
+                let pair = ctx.operands[*i]
+                    .take()
+                    .ok_or_else(|| internal(Span::DETACHED, "an operand is used twice"))?;
+                self.operand(pair, ctx.operand_depth[*i])
+            }
+            Node::Unary(op, span, x) => {
+                let x = self.assemble(ctx, *x, depth + 1)?;
+                Ok(Expr {
+                    span: span.to(x.span),
+                    kind: ExprKind::Unary(*op, Box::new(x)),
+                })
+            }
+            Node::Binary(op, _, l, r) => {
+                let l = self.assemble(ctx, *l, depth + 1)?;
+                let r = self.assemble(ctx, *r, depth + 1)?;
+                let span = l.span.to(r.span);
+                let kind = match op {
+                    Some(op) => ExprKind::Binary(*op, Box::new(l), Box::new(r)),
+                    None => ExprKind::Range(Box::new(l), Box::new(r)),
                 };
-                (kind, self.span(&op))
-            })
-            .collect();
-        check_depth(depth + n, ops[ops.len() - 1].1)?;
-        let operand = children
-            .next()
-            .ok_or_else(|| internal(Span::DETACHED, "an operand is missing"))?;
-        let mut acc = self.expr(operand, depth + n)?;
-        for (op, op_span) in ops.into_iter().rev() {
-            acc = Expr {
-                span: op_span.to(acc.span),
-                kind: ExprKind::Unary(op, Box::new(acc)),
-            };
+                Ok(Expr { kind, span })
+            }
+            Node::Chain(op, items) => self.balanced(ctx, *op, items, depth),
         }
-        Ok(acc)
     }
 
-    /// `e.f`, `e.0`, `e[i]`, `e with [...]`, `e with {...}` applied in order.
-    fn postfix(&self, children: Vec<Pair<'_, Rule>>, depth: usize) -> Res<Expr> {
-        let n = children.len() - 1;
-        let mut children = children.into_iter();
-        let primary = children
-            .next()
-            .ok_or_else(|| internal(Span::DETACHED, "an operand is missing"))?;
-        let start = self.span(&primary).start;
-        check_depth(depth + n, self.span(&primary))?;
-        let mut acc = self.expr(primary, depth + n)?;
-        for (j, op) in children.enumerate() {
-            // Operator j (from 0) makes a node at depth + n - 1 - j.
+    /// `a and b and c ...` as a balanced tree: `(a and b) and (c and d)`.
+    /// Both `and` and `or` are associative, short-circuit evaluation
+    /// included, so the shape does not change the meaning, and a chain of n
+    /// terms is only about log2(n) levels deep.
+    fn balanced(
+        &self,
+        ctx: &mut Assemble<'_, '_>,
+        op: BinaryOp,
+        items: &[usize],
+        depth: usize,
+    ) -> Res<Expr> {
+        match items {
+            [] => Err(internal(Span::DETACHED, "an operand is missing")),
+            [one] => self.assemble(ctx, *one, depth),
+            _ => {
+                let (left, right) = items.split_at(items.len() / 2);
+                let l = self.balanced(ctx, op, left, depth + 1)?;
+                let r = self.balanced(ctx, op, right, depth + 1)?;
+                Ok(Expr {
+                    span: l.span.to(r.span),
+                    kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+                })
+            }
+        }
+    }
+
+    /// An operand: a primary form followed by selectors (`.f`, `.0`, `[i]`,
+    /// `with`), applied in order.
+    fn operand(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<Expr> {
+        let at = self.span(&pair);
+        check_depth(depth, at)?;
+        let mut c = Children::of(pair);
+        let head = c.next()?;
+        let start = self.span(&head).start;
+        let call_args = if head.as_rule() == Rule::ident {
+            c.take(Rule::call_args)
+        } else {
+            None
+        };
+        let selectors: Vec<_> = c.rest().collect();
+        let n = selectors.len();
+        // Selector j (from 0) makes a node at depth + n - 1 - j; the primary
+        // sits below them all.
+        check_depth(depth + n, at)?;
+        let mut acc = match call_args {
+            Some(args) => {
+                let name = self.ident(&head);
+                let args_span = self.span(&args);
+                let args = Children::of(args)
+                    .rest()
+                    .map(|a| self.expr(a, depth + n + 1))
+                    .collect::<Res<_>>()?;
+                Expr {
+                    span: name.span.to(args_span),
+                    kind: ExprKind::Call(name, args),
+                }
+            }
+            None => self.primary(head, depth + n)?,
+        };
+        for (j, op) in selectors.into_iter().enumerate() {
             let node_depth = depth + n - 1 - j;
             let op_span = self.span(&op);
-            let op = Children::of(op).next()?;
             let whole = Span {
                 start,
                 end: op_span.end,
             };
-            let kind = match op.as_rule() {
+            let rule = op.as_rule();
+            let mut c = Children::of(op);
+            let kind = match rule {
                 Rule::field_access => {
-                    let field = Children::of(op).next()?;
+                    let field = c.next()?;
                     if field.as_rule() == Rule::tuple_index {
                         let index = field.as_str().parse::<u32>().map_err(|_| {
                             Diagnostic::error(self.span(&field), "tuple index too large")
@@ -258,11 +348,10 @@ impl Builder<'_> {
                     }
                 }
                 Rule::index_access => {
-                    let index = self.expr(Children::of(op).next()?, node_depth + 1)?;
+                    let index = self.expr(c.next()?, node_depth + 1)?;
                     ExprKind::Index(Box::new(acc), Box::new(index))
                 }
                 Rule::with_index => {
-                    let mut c = Children::of(op);
                     c.expect(Rule::kw_with)?;
                     let entries = c
                         .rest()
@@ -271,7 +360,6 @@ impl Builder<'_> {
                     ExprKind::WithIndex(Box::new(acc), entries)
                 }
                 Rule::with_fields => {
-                    let mut c = Children::of(op);
                     c.expect(Rule::kw_with)?;
                     let fields = c
                         .rest()
@@ -279,7 +367,7 @@ impl Builder<'_> {
                         .collect::<Res<_>>()?;
                     ExprKind::WithFields(Box::new(acc), fields)
                 }
-                _ => return Err(internal(op_span, "postfix operator")),
+                _ => return Err(internal(op_span, "selector")),
             };
             acc = Expr { kind, span: whole };
         }
@@ -291,7 +379,7 @@ impl Builder<'_> {
         Ok((self.expr(c.next()?, depth)?, self.expr(c.next()?, depth)?))
     }
 
-    fn binders<'i>(&self, c: &mut Children<'i>, depth: usize) -> Res<Vec<Binder>> {
+    fn binders(&self, c: &mut Children<'_>, depth: usize) -> Res<Vec<Binder>> {
         let mut binders = Vec::new();
         while let Some(b) = c.take(Rule::binder) {
             binders.push(self.binder(b, depth)?);
@@ -314,10 +402,11 @@ impl Builder<'_> {
         })
     }
 
-    /// A primary form: literals, names, calls, quantifiers, `if`, `let` and the
-    /// bracketed forms.
+    /// A primary form: literals, names, quantifiers, `if`, `let` and the
+    /// bracketed forms. (Calls are recognised in [`Self::operand`].)
     fn primary(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<Expr> {
         let at = self.span(&pair);
+        check_depth(depth, at)?;
         let rule = pair.as_rule();
         let inner = depth + 1;
         let kind = match rule {
@@ -331,12 +420,6 @@ impl Builder<'_> {
             Rule::kw_true => ExprKind::Bool(true),
             Rule::kw_false => ExprKind::Bool(false),
             Rule::ident => ExprKind::Name(self.ident(&pair)),
-            Rule::call => {
-                let mut c = Children::of(pair);
-                let name = self.ident(&c.expect(Rule::ident)?);
-                let args = c.rest().map(|a| self.expr(a, inner)).collect::<Res<_>>()?;
-                ExprKind::Call(name, args)
-            }
             Rule::quant => {
                 let mut c = Children::of(pair);
                 let quantifier = match c.next()?.as_rule() {
@@ -377,7 +460,8 @@ impl Builder<'_> {
                     .map(|e| self.expr(e, inner))
                     .collect::<Res<Vec<_>>>()?;
                 if elems.len() == 1 {
-                    // `(e)` is e itself, with a span that covers the parentheses.
+                    // `(e)` is e itself, with a span that covers the
+                    // parentheses.
                     let only = elems
                         .pop()
                         .ok_or_else(|| internal(at, "an element is missing"))?;
@@ -502,6 +586,84 @@ impl Builder<'_> {
             _ => return Err(internal(tail_span, "sequence or map")),
         })
     }
+}
+
+/// What step 3 builds from.
+struct Assemble<'n, 'i> {
+    nodes: &'n [Node],
+    operands: Vec<Option<Pair<'i, Rule>>>,
+    operand_depth: Vec<usize>,
+}
+
+/// Applies one operator from the shunting-yard stack to the values.
+fn reduce_one(op: Pending, nodes: &mut Vec<Node>, values: &mut Vec<usize>, at: Span) -> Res<()> {
+    let missing = || internal(at, "an operand is missing");
+    match op {
+        Pending::Prefix(op, span) => {
+            let x = values.pop().ok_or_else(missing)?;
+            nodes.push(Node::Unary(op, span, x));
+        }
+        Pending::Infix(infix) => {
+            let r = values.pop().ok_or_else(missing)?;
+            let l = values.pop().ok_or_else(missing)?;
+            match infix.op {
+                Some(op @ (BinaryOp::And | BinaryOp::Or)) => {
+                    // Extend the chain the left operand ends, if it is one of
+                    // the same operator built here (a parenthesised one is a
+                    // leaf, and stays a node of its own).
+                    if let Node::Chain(chain_op, items) = &mut nodes[l]
+                        && *chain_op == op
+                    {
+                        items.push(r);
+                        values.push(l);
+                        return Ok(());
+                    }
+                    nodes.push(Node::Chain(op, vec![l, r]));
+                }
+                op => nodes.push(Node::Binary(op, infix.span, l, r)),
+            }
+        }
+    }
+    values.push(nodes.len() - 1);
+    Ok(())
+}
+
+/// Queues the items of a chain built as a balanced tree from `depth`.
+fn chain_depths(items: &[usize], depth: usize, todo: &mut Vec<(usize, usize)>) {
+    match items {
+        [] => {}
+        [one] => todo.push((*one, depth)),
+        _ => {
+            let (left, right) = items.split_at(items.len() / 2);
+            chain_depths(left, depth + 1, todo);
+            chain_depths(right, depth + 1, todo);
+        }
+    }
+}
+
+fn misplaced_not(at: Span, after: &str) -> Diagnostic {
+    Diagnostic::error(at, format!("`not` needs parentheses after `{after}`"))
+        .with_label(format!("`not` binds more loosely than `{after}`"))
+        .with_note("help: write `(not ...)`")
+}
+
+fn chained(first: Infix, second: Infix) -> Diagnostic {
+    let (what, example) = if first.level == RANGE {
+        ("ranges", "`a..b`")
+    } else {
+        ("comparisons", "`a < b and b < c`")
+    };
+    Diagnostic::error(
+        second.span,
+        format!(
+            "{what} do not chain: `{}` after `{}`",
+            symbol(second),
+            symbol(first)
+        ),
+    )
+    .with_label("this operator")
+    .with_secondary(first.span, "follows this one")
+    .with_note(format!("help: write {example}, or add parentheses"))
 }
 
 /// `x in S`, unparenthesised, as a binder; the expression back otherwise.

@@ -3,6 +3,7 @@
 
 mod constructs;
 mod hostile;
+mod random;
 mod syntax_errors;
 
 use crate::ast::*;

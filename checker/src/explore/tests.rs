@@ -1,0 +1,101 @@
+//! Tests of the explorer's internals: progress reports and trace replay.
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::two_phase::{Options, two_phase};
+use super::{Internals, ReplayMode, check_with};
+use crate::outcome::{CheckConfig, Progress};
+
+#[test]
+fn reports_progress_between_chunks_without_exceeding_the_final_counts() {
+    let spec = two_phase(Options {
+        rms: 4,
+        symmetric: false,
+        commit_early: false,
+    });
+    let config = CheckConfig {
+        workers: 2,
+        symmetry: false,
+        max_states: None,
+        max_depth: None,
+        memory_limit: None,
+        check_deadlock: false,
+    };
+    let seen: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
+    let record = |p: &Progress| {
+        if let Ok(mut v) = seen.lock() {
+            v.push(p.clone());
+        }
+    };
+    let internals = Internals {
+        report_every: Duration::ZERO,
+        replay: ReplayMode::Natural,
+    };
+    let out = check_with(&spec, &config, &record, internals);
+    let reports = seen.into_inner().unwrap_or_default();
+    assert!(!reports.is_empty());
+    for p in &reports {
+        assert!(p.distinct <= out.stats.distinct);
+        assert!(p.generated <= out.stats.generated);
+        assert!(p.depth <= out.stats.depth);
+    }
+    assert!(reports.windows(2).all(|w| w[0].distinct <= w[1].distinct));
+}
+
+/// Every step of a trace is a real transition of the concrete states
+/// shown, with the action shown, also when the search ran on symmetry
+/// representatives.
+#[test]
+fn traces_under_symmetry_are_real_behaviours() {
+    use crate::model::Model;
+    use crate::successors::for_each_successor;
+    use std::ops::ControlFlow;
+
+    let modes = [ReplayMode::Natural, ReplayMode::Stored];
+    for (symmetric, replay) in [false, true]
+        .into_iter()
+        .flat_map(|s| modes.map(|m| (s, m)))
+    {
+        let spec = two_phase(Options {
+            rms: 4,
+            symmetric,
+            commit_early: true,
+        });
+        let config = CheckConfig {
+            workers: 2,
+            symmetry: true,
+            max_states: None,
+            max_depth: None,
+            memory_limit: None,
+            check_deadlock: false,
+        };
+        let internals = Internals {
+            report_every: Duration::from_secs(60),
+            replay,
+        };
+        let out = check_with(&spec, &config, &|_| {}, internals);
+        let Some(v) = out.violations.first() else {
+            panic!("expected a violation");
+        };
+        let model = match Model::new(&spec, true) {
+            Ok(m) => m,
+            Err(e) => panic!("{}", e.message),
+        };
+        assert_eq!(v.trace.states[0].state, model.initial_state());
+        for pair in v.trace.states.windows(2) {
+            let mut matched = false;
+            let _ = for_each_successor(&model, &pair[0].state, &mut |label, succ| {
+                if succ == pair[1].state && Some(label.to_action()) == pair[1].action {
+                    matched = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            assert!(
+                matched,
+                "symmetric = {symmetric}, {replay:?}: {:?}",
+                pair[1].action
+            );
+        }
+    }
+}
