@@ -303,7 +303,10 @@ fn library_spec_holds(spec: &str, distinct_states: u64, depth: u64) {
     let summary = json(&["check", spec, "--format", "json", "--progress", "never"]);
     assert_eq!(summary["result"], "ok", "{spec}: {summary}");
     assert_eq!(
-        (summary["distinct_states"].as_u64(), summary["depth"].as_u64()),
+        (
+            summary["distinct_states"].as_u64(),
+            summary["depth"].as_u64()
+        ),
         (Some(distinct_states), Some(depth)),
         "{spec}: {summary}"
     );
