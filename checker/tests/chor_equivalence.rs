@@ -90,3 +90,30 @@ fn choreography_and_steps_violate_the_same_invariant_in_as_many_steps() {
         steps.violations[0].trace.states.len()
     );
 }
+
+/// Checks a library choreography with its default parameters.
+fn check_library(source: &str) -> CheckOutcome {
+    let compiled = match spec_lang::compile(source, &[]) {
+        Ok(c) => c,
+        Err(d) => panic!("{}", spec_lang::render("library.spec", source, &d, false)),
+    };
+    let config = CheckConfig {
+        workers: 2,
+        symmetry: true,
+        max_states: None,
+        max_depth: None,
+        memory_limit: None,
+        check_deadlock: true,
+    };
+    check(&compiled.spec, &config, &|_| {})
+}
+
+#[test]
+fn library_choreographies_hold_with_pinned_state_counts() {
+    let two_phase = check_library(CHOREOGRAPHY);
+    assert_eq!(two_phase.result, Verdict::Ok);
+    assert_eq!((two_phase.stats.distinct, two_phase.stats.depth), (52, 11));
+    let chain = check_library(include_str!("../../specs/chain_chor.spec"));
+    assert_eq!(chain.result, Verdict::Ok);
+    assert_eq!((chain.stats.distinct, chain.stats.depth), (10, 10));
+}

@@ -203,3 +203,41 @@ choreography Main {
 ";
     assert_user_sees!(source, projected(source));
 }
+
+#[test]
+fn odd_choreographies_compile_or_fail_without_panicking() {
+    let bodies = [
+        "",
+        "loop { }",
+        "loop { loop { A -> B: M } }",
+        "loop { at A { x := not x } }",
+        "for r in R { loop { A -> r: M } }",
+        "for r in R { } for q in R { q -> A: M }",
+        "if at A: x { } else { }",
+        "if at A: x { A -> B: M } else if at A: not x { A -> B: N } else { A -> B: M }",
+        "if at A: x { if at A: x { A -> B: M } else { A -> B: N } } else { A -> B: N }",
+        "A -> R: M  at R { y := true }  for r in R { r -> A: N }",
+        "at self { }",
+        "A -> B: M { }",
+        "A -> B: Missing",
+        "for A in R { }",
+        "if at B: z { A -> B: M } else { A -> B: N }",
+    ];
+    for body in bodies {
+        let source = format!(
+            "protocol P
+role A {{ var x: bool = false }}
+role B {{ var z: bool = false }}
+role R[2] {{ var y: bool = false }}
+message M
+message N
+choreography Main {{ {body} }}
+"
+        );
+        let _ = crate::compile(&source, &[]);
+        let _ = crate::compile_file(
+            &crate::parse(&source).unwrap_or_else(|_| panic!("parses: {body}")),
+            &[],
+        );
+    }
+}
