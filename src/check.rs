@@ -95,7 +95,7 @@ pub fn run(args: &CheckArgs) -> Exit {
 }
 
 /// Reads and decodes a spec file, printing any problem.
-fn load(path: &Path) -> Result<String, Exit> {
+pub(crate) fn load(path: &Path) -> Result<String, Exit> {
     let name = path.display().to_string();
     let bytes = read_spec(path).map_err(|message| {
         terminal::print_error(&message);

@@ -3,8 +3,10 @@
 
 mod check;
 mod cli;
+mod generate;
 mod progress;
 mod terminal;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -14,6 +16,8 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Check(args) => check::run(&args),
+        cli::Command::Gen(args) => generate::run(&args),
+        cli::Command::Validate(args) => validate::run(&args),
     };
     ExitCode::from(code as u8)
 }
