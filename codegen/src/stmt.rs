@@ -180,7 +180,10 @@ impl StepCx<'_> {
                     ty = match &ty {
                         Type::Map(_, v) | Type::Seq(v, _) => (**v).clone(),
                         _ => {
-                            return crate::unsupported(place.span, "an index into a non-collection");
+                            return crate::unsupported(
+                                place.span,
+                                "an index into a non-collection",
+                            );
                         }
                     };
                 }
