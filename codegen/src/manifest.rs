@@ -14,6 +14,11 @@ pub fn cargo_toml(spec: &Spec, config: &GenConfig) -> String {
          edition = \"2024\"\n\
          publish = false\n\
          \n\
+         # The seeded simulator: `{}-simulate --seeds 0..1000 --out traces/`.\n\
+         [[bin]]\n\
+         name = \"{}-simulate\"\n\
+         path = \"src/bin/simulate.rs\"\n\
+         \n\
          [dependencies]\n\
          runtime = {{ path = \"{}\" }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
@@ -21,6 +26,6 @@ pub fn cargo_toml(spec: &Spec, config: &GenConfig) -> String {
          # A generated crate is its own workspace, so that it builds wherever\n\
          # it is written.\n\
          [workspace]\n",
-        spec.name, config.crate_name, runtime
+        spec.name, config.crate_name, config.crate_name, config.crate_name, runtime
     )
 }
