@@ -270,8 +270,8 @@ fn protocol_impl(spec: &Spec) -> TokenStream {
         (Some(_), Some(r), Some(m)) => quote!(_ => Node::#r(#m::State::init(me))),
         _ => quote!(_ => unreachable!("a spec has at least one role")),
     };
-    let spont_last = spontaneous.clone().last();
     let spont: Vec<TokenStream> = spontaneous.collect();
+    let spont_last = spont.last().cloned();
     let spont_arms: Vec<TokenStream> = spont
         .iter()
         .zip(&ids)
