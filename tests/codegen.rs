@@ -28,7 +28,12 @@ fn compile(source: &str) -> spec_lang::ir::Spec {
 
 /// Generates a crate from spec text with `specc gen`, builds it and runs its
 /// simulator for `seeds`; returns the traces, one per seed.
-fn generate_build_simulate(name: &str, source: &str, seeds: u32) -> Vec<(u32, String)> {
+fn generate_build_simulate(
+    name: &str,
+    source: &str,
+    seeds: u32,
+    faults: u32,
+) -> Vec<(u32, String)> {
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("the test directory can be created");
@@ -60,7 +65,13 @@ fn generate_build_simulate(name: &str, source: &str, seeds: u32) -> Vec<(u32, St
     );
     let traces = work.join("traces");
     let sim = Command::new(target.join(format!("debug/{name}-simulate")))
-        .args(["--seeds", &format!("0..{seeds}"), "--out"])
+        .args([
+            "--seeds",
+            &format!("0..{seeds}"),
+            "--faults",
+            &faults.to_string(),
+            "--out",
+        ])
         .arg(&traces)
         .output()
         .expect("the simulator runs");
@@ -84,7 +95,7 @@ fn generate_build_simulate(name: &str, source: &str, seeds: u32) -> Vec<(u32, St
 fn thousand_simulated_runs_of_generated_2pc_validate_against_the_spec() {
     let source = spec_2pc();
     let spec = compile(&source);
-    let traces = generate_build_simulate("gen-2pc", &source, 1000);
+    let traces = generate_build_simulate("gen-2pc", &source, 1000, 0);
     let mut coverage = std::collections::BTreeMap::new();
     for (seed, trace) in &traces {
         match checker::validate_trace(&spec, trace) {
@@ -116,7 +127,7 @@ fn generated_crate_with_a_wrong_guard_is_caught_by_validation() {
     );
     assert_ne!(broken, source, "the guard to break is in the spec");
     let spec = compile(&source);
-    let traces = generate_build_simulate("gen-2pc-wrong-guard", &broken, 200);
+    let traces = generate_build_simulate("gen-2pc-wrong-guard", &broken, 200, 0);
     let caught = traces
         .iter()
         .filter(|(_, t)| {
@@ -129,6 +140,61 @@ fn generated_crate_with_a_wrong_guard_is_caught_by_validation() {
     assert!(
         caught > 0,
         "some run of the broken crate diverges from the spec"
+    );
+}
+
+/// 2PC with every fault the simulator injects: bounded loss and
+/// duplication, crash and recovery of participants.
+fn spec_2pc_with_faults() -> String {
+    let mut source = spec_2pc();
+    source.push_str(
+        "\nfault loss max 2\nfault duplication max 2\nfault crash_recover Participant max 2\n",
+    );
+    source
+}
+
+#[test]
+fn thousand_simulated_runs_with_faults_validate_against_the_spec() {
+    let source = spec_2pc_with_faults();
+    let spec = compile(&source);
+    let traces = generate_build_simulate("gen-2pc-faults", &source, 1000, 20);
+    let mut kinds = std::collections::BTreeSet::new();
+    for (seed, trace) in &traces {
+        if let Err(e) = checker::validate_trace(&spec, trace) {
+            panic!("seed {seed}: {e}\n{trace}");
+        }
+        for kind in ["lose", "duplicate", "crash", "recover"] {
+            if trace.contains(&format!("\"kind\":\"{kind}\"")) {
+                kinds.insert(kind);
+            }
+        }
+    }
+    assert_eq!(kinds.len(), 4, "every fault kind was injected: {kinds:?}");
+}
+
+#[test]
+fn generated_crate_that_drops_a_persistent_write_is_caught_at_recovery() {
+    // The generated participant forgets its vote when it crashes.
+    let source = spec_2pc_with_faults();
+    let broken = source.replace(
+        "persistent var vote: option<Ballot> = none",
+        "var vote: option<Ballot> = none",
+    );
+    assert_ne!(broken, source, "the persistent variable is in the spec");
+    let spec = compile(&source);
+    let traces = generate_build_simulate("gen-2pc-volatile-vote", &broken, 300, 20);
+    let caught = traces
+        .iter()
+        .filter(|(_, t)| {
+            matches!(
+                checker::validate_trace(&spec, t),
+                Err(checker::TraceError::Divergence { message, .. }) if message.starts_with("`recover`")
+            )
+        })
+        .count();
+    assert!(
+        caught > 0,
+        "some run of the broken crate diverges at a recovery"
     );
 }
 

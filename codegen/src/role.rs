@@ -42,6 +42,11 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
         .filter(|(v, _)| v.persistent)
         .map(|(_, f)| f)
         .collect();
+    let other = if persistent.is_empty() {
+        quote::format_ident!("_other")
+    } else {
+        quote::format_ident!("other")
+    };
     let persistent_eq = if persistent.is_empty() {
         quote!(true)
     } else {
@@ -147,7 +152,7 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
         impl runtime::RoleState for State {
             type Message = Message;
 
-            fn persistent_eq(&self, other: &State) -> bool {
+            fn persistent_eq(&self, #other: &State) -> bool {
                 #persistent_eq
             }
         }
