@@ -273,3 +273,31 @@ fn generated_2pc_lib_matches_snapshot() {
         format!("// input: specs/2pc.spec\n{participant}")
     );
 }
+
+#[test]
+fn validate_command_exits_0_for_a_replaying_trace_1_for_a_divergence_2_for_a_malformed_file() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validate-exit-codes");
+    std::fs::create_dir_all(&dir).expect("the test directory can be created");
+    let cases = [
+        ("ok.jsonl", format!("{HEADER}\n{BEGIN}\n"), 0),
+        ("diverges.jsonl", format!("{HEADER}\n{BEGIN}\n{BEGIN}\n"), 1),
+        ("truncated.jsonl", format!("{HEADER}\n{}", &BEGIN[..40]), 2),
+        ("binary.jsonl", "\u{0}\u{1}garbage".to_string(), 2),
+    ];
+    for (file, text, code) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, text).expect("the trace can be written");
+        let status = Command::new(env!("CARGO_BIN_EXE_specc"))
+            .arg("validate")
+            .arg(repo().join("specs/2pc.spec"))
+            .arg(&path)
+            .output()
+            .expect("specc runs");
+        assert_eq!(
+            status.status.code(),
+            Some(code),
+            "{file}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+}

@@ -92,6 +92,23 @@ impl Cx<'_> {
         Ok(if compound { quote!((#t)) } else { t })
     }
 
+    /// The expression as the receiver of a `&self` method: a variable or a
+    /// local is used in place, anything else is computed.
+    pub fn receiver(&self, e: &Expr) -> GenResult<TokenStream> {
+        match &e.kind {
+            ExprKind::Local(id) => {
+                let n = self.local(*id);
+                Ok(quote!(#n))
+            }
+            ExprKind::Var { var, .. } if self.state.is_some() => {
+                let s = &self.state;
+                let f = snake_ident(&self.spec.var(*var).name);
+                Ok(quote!(#s.#f))
+            }
+            _ => self.operand(e),
+        }
+    }
+
     /// A reference to the expression's value, without copying a variable or
     /// a local.
     pub fn borrow(&self, e: &Expr) -> GenResult<TokenStream> {
@@ -355,7 +372,6 @@ impl Cx<'_> {
     }
 
     fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr) -> GenResult<TokenStream> {
-        let seq = matches!(b.ty, Type::Seq(..));
         Ok(match op {
             BinaryOp::Union | BinaryOp::Diff | BinaryOp::Inter => {
                 let (a, b) = (self.borrow(a)?, self.borrow(b)?);
@@ -367,12 +383,11 @@ impl Cx<'_> {
                 quote!(#f(#a, #b))
             }
             BinaryOp::Subset => {
-                let (a, b) = (self.operand(a)?, self.borrow(b)?);
+                let (a, b) = (self.receiver(a)?, self.borrow(b)?);
                 quote!(#a.is_subset(#b))
             }
             BinaryOp::In | BinaryOp::NotIn => {
-                let (x, s) = (self.borrow(a)?, self.operand(b)?);
-                let _ = seq;
+                let (x, s) = (self.borrow(a)?, self.receiver(b)?);
                 if op == BinaryOp::In {
                     quote!(#s.contains(#x))
                 } else {
@@ -432,11 +447,11 @@ impl Cx<'_> {
                 quote!(Some(#x))
             }
             Builtin::IsSome => {
-                let x = self.operand(x)?;
+                let x = self.receiver(x)?;
                 quote!(#x.is_some())
             }
             Builtin::IsNone => {
-                let x = self.operand(x)?;
+                let x = self.receiver(x)?;
                 quote!(#x.is_none())
             }
             Builtin::Get => {

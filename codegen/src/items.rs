@@ -46,7 +46,7 @@ pub fn lib_file(spec: &Spec) -> GenResult<TokenStream> {
 
             impl runtime::ToTrace for #name {
                 fn to_trace(&self, info: &runtime::ProtocolInfo) -> runtime::Json {
-                    runtime::trace_object(vec![#((#texts, self.#fields.to_trace(info))),*])
+                    runtime::trace_object([#((#texts, self.#fields.to_trace(info))),*])
                 }
             }
         }
@@ -173,7 +173,7 @@ fn messages(spec: &Spec) -> (Vec<TokenStream>, TokenStream) {
         let text = &m.name;
         if m.fields.is_empty() {
             variants.push(quote!(#name));
-            traces.push(quote!(Message::#name => (#text, runtime::trace_object(Vec::new()))));
+            traces.push(quote!(Message::#name => (#text, runtime::trace_object([]))));
             continue;
         }
         let fields: Vec<_> = m.fields.iter().map(|f| snake_ident(&f.name)).collect();
@@ -187,7 +187,7 @@ fn messages(spec: &Spec) -> (Vec<TokenStream>, TokenStream) {
         });
         variants.push(quote!(#name(#name)));
         traces.push(quote! {
-            Message::#name(m) => (#text, runtime::trace_object(vec![#((#texts, m.#fields.to_trace(&INFO))),*]))
+            Message::#name(m) => (#text, runtime::trace_object([#((#texts, m.#fields.to_trace(&INFO))),*]))
         });
     }
     let en = quote! {

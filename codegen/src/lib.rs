@@ -76,10 +76,44 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
 
 fn render(tokens: proc_macro2::TokenStream) -> Result<String, GenError> {
     match syn::parse2::<syn::File>(tokens) {
-        Ok(file) => Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file))),
+        Ok(file) => Ok(format!(
+            "{HEADER}\n{}",
+            space_items(&prettyplease::unparse(&file))
+        )),
         Err(e) => Err(GenError {
             message: format!("internal error: generated code does not parse: {e}"),
             span: Span::default(),
         }),
     }
+}
+
+/// Puts a blank line between consecutive items at the same depth (after a
+/// closing `}` or a `;`, before a doc comment, an attribute or an item), as
+/// a person would write them.
+fn space_items(text: &str) -> String {
+    const STARTS: &[&str] = &[
+        "///", "#[", "pub ", "fn ", "impl", "const ", "type ", "mod ", "use ", "struct ", "enum ",
+    ];
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut prev: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(p) = prev {
+            let indent = |l: &str| l.len() - l.trim_start().len();
+            let (pt, lt) = (p.trim(), line.trim_start());
+            let closes =
+                pt == "}" || pt.ends_with("};") || (pt.ends_with(';') && pt.starts_with("use "));
+            let opens = STARTS.iter().any(|s| lt.starts_with(s));
+            let both_use = pt.starts_with("use ") && lt.starts_with("use ");
+            if indent(p) == indent(line) && closes && opens && !both_use {
+                out.push('\n');
+            }
+            if p.starts_with("//!") && !line.starts_with("//!") {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = Some(line);
+    }
+    out
 }

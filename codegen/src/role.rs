@@ -159,7 +159,7 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
 
         impl runtime::ToTrace for State {
             fn to_trace(&self, info: &runtime::ProtocolInfo) -> runtime::Json {
-                runtime::trace_object(vec![#((#texts, runtime::ToTrace::to_trace(&self.#fields, info))),*])
+                runtime::trace_object([#((#texts, runtime::ToTrace::to_trace(&self.#fields, info))),*])
             }
         }
     };

@@ -84,7 +84,7 @@ tuple_trace!(A 0, B 1, C 2, D 3);
 tuple_trace!(A 0, B 1, C 2, D 3, E 4);
 
 /// A JSON object from named values, in the given order.
-pub fn trace_object(fields: Vec<(&str, Value)>) -> Value {
+pub fn trace_object<'a>(fields: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
     let mut map = Map::new();
     for (name, v) in fields {
         map.insert(name.to_string(), v);
