@@ -19,6 +19,42 @@ pub enum Command {
     Check(CheckArgs),
     /// Print each role's steps projected from the spec's choreography.
     Project(ProjectArgs),
+    /// Generate a Cargo crate with per-role Rust code from a spec.
+    Gen(GenArgs),
+    /// Replay a recorded trace on a spec: every step must be a transition of
+    /// the spec and every invariant must hold.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// The directory to write the crate into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Override a parameter's default value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
+    /// The generated package's name [default: the spec file's name].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The path of the runtime crate to depend on [default: the runtime
+    /// crate of this specc's source tree].
+    #[arg(long, value_name = "PATH")]
+    pub runtime: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// The trace: JSON lines, as the generated simulator writes them.
+    pub trace: PathBuf,
+    /// Override a parameter's default value (repeatable); must match the
+    /// values the generated code was built with.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
 }
 
 #[derive(Args, Debug)]

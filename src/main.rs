@@ -3,9 +3,11 @@
 
 mod check;
 mod cli;
+mod generate;
 mod progress;
 mod project;
 mod terminal;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         cli::Command::Check(args) => check::run(&args),
         cli::Command::Project(args) => project::run(&args),
+        cli::Command::Gen(args) => generate::run(&args),
+        cli::Command::Validate(args) => validate::run(&args),
     };
     ExitCode::from(code as u8)
 }

@@ -24,6 +24,7 @@ mod state;
 mod successors;
 mod symmetry;
 mod trace;
+mod validate;
 mod value;
 
 pub use explore::check;
@@ -36,4 +37,5 @@ pub use outcome::{
     TraceState, Verdict, Violation, ViolationKind,
 };
 pub use state::{Channel, Faults, Network, State};
+pub use validate::{TraceError, TraceReport, validate_trace};
 pub use value::{Instance, Msg, Value};
