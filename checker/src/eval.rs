@@ -7,13 +7,16 @@
 //! malformed IR: a shape it does not expect (which the type checker should
 //! have ruled out) is reported as an error too.
 
+use std::borrow::Cow;
+
 use spec_lang::ir::{
-    BinaryOp, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, Span, Spec, Type, UnaryOp, VarId,
+    BinaryOp, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, RoleId, Span, Spec, Type,
+    UnaryOp, VarId,
 };
 
 use crate::model::Layout;
-use crate::state::State;
-use crate::value::{Instance, Value};
+use crate::state::{Network, State};
+use crate::value::{Instance, Msg, Value};
 
 /// Sets built from integer ranges larger than this are refused, so that a
 /// typo like `0..1000000000` fails cleanly instead of exhausting memory.
@@ -31,7 +34,7 @@ pub type EvalResult<T> = Result<T, EvalError>;
 mod ops;
 
 pub use ops::binary_values;
-use ops::builtin;
+use ops::{builtin, contains};
 
 pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
     Err(EvalError {
@@ -119,6 +122,11 @@ impl<'a> Env<'a> {
 
     /// Reads one instance's variable, seeing the acting instance's updates.
     pub fn read_var(&self, inst: Instance, var: VarId, span: Span) -> EvalResult<Value> {
+        self.var_ref(inst, var, span).cloned()
+    }
+
+    /// Like [`Env::read_var`], but borrows the value instead of copying it.
+    pub fn var_ref(&self, inst: Instance, var: VarId, span: Span) -> EvalResult<&'a Value> {
         match self.spec.vars.get(var.index()) {
             Some(def) if def.role == inst.role => {}
             _ => return error(span, "malformed IR: variable of another role"),
@@ -127,7 +135,7 @@ impl<'a> Env<'a> {
             && own == inst
         {
             return match vars.get(self.layout.var_pos[var.index()]) {
-                Some(v) => Ok(v.clone()),
+                Some(v) => Ok(v),
                 None => error(span, "malformed IR: variable out of range"),
             };
         }
@@ -135,8 +143,79 @@ impl<'a> Env<'a> {
             return error(span, "variables cannot be read here");
         };
         match state.vars.get(self.layout.slot(inst, var)) {
-            Some(v) => Ok(v.clone()),
+            Some(v) => Ok(v),
             None => error(span, "malformed IR: variable out of range"),
+        }
+    }
+
+    /// Evaluates an expression like [`Env::eval`], but borrows what it can
+    /// instead of copying it: variable and constant reads, and fields of
+    /// borrowed records and messages. Comparisons and membership tests use
+    /// this, so that they allocate nothing for a set-valued variable.
+    pub fn eval_ref(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Cow<'a, Value>> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Const(id) => {
+                if let Some(ready) = self.ready_consts
+                    && !ready.get(id.index()).copied().unwrap_or(false)
+                {
+                    return error(span, "constant used before it has a value");
+                }
+                match self.consts.get(id.index()) {
+                    Some(v) => Ok(Cow::Borrowed(v)),
+                    None => error(span, "malformed IR: constant out of range"),
+                }
+            }
+            ExprKind::Var { var, instance } => {
+                let inst = self.eval_instance(instance, locals)?;
+                self.var_ref(inst, *var, span).map(Cow::Borrowed)
+            }
+            ExprKind::Field(a, n) => {
+                // A field of a local (a received or quantified message, a
+                // record): copy the field, not the whole value.
+                if let ExprKind::Local(id) = a.kind
+                    && let Some(v) = locals.get(id.index())
+                {
+                    return field_ref(v, *n as usize, span).map(|f| Cow::Owned(f.clone()));
+                }
+                match self.eval_ref(a, locals)? {
+                    Cow::Borrowed(v) => field_ref(v, *n as usize, span).map(Cow::Borrowed),
+                    Cow::Owned(v) => {
+                        field_ref(&v, *n as usize, span).map(|f| Cow::Owned(f.clone()))
+                    }
+                }
+            }
+            _ => self.eval(e, locals).map(Cow::Owned),
+        }
+    }
+
+    /// The sender or receiver of a message, reading a local in place.
+    fn endpoint(
+        &self,
+        a: &Expr,
+        locals: &mut Vec<Value>,
+        span: Span,
+        sender: bool,
+    ) -> EvalResult<Value> {
+        let pick = |v: &Value| match v {
+            Value::Msg(m) => Ok(Value::Inst(if sender { m.from } else { m.to })),
+            _ if sender => error(span, "sender of a value that is not a message"),
+            _ => error(span, "receiver of a value that is not a message"),
+        };
+        if let ExprKind::Local(id) = a.kind
+            && let Some(v) = locals.get(id.index())
+        {
+            return pick(v);
+        }
+        let v = self.eval_ref(a, locals)?;
+        pick(&v)
+    }
+
+    /// The role and instance count of a role-set expression (`RM`).
+    fn role_set(&self, e: &Expr) -> Option<(RoleId, u32)> {
+        match e.kind {
+            ExprKind::RoleSet(role) => self.layout.roles.get(role.index()).map(|r| (role, r.count)),
+            _ => None,
         }
     }
 
@@ -184,19 +263,9 @@ impl<'a> Env<'a> {
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span, locals),
-            ExprKind::Field(a, n) => match self.eval(a, locals)? {
-                Value::Record(_, fields) => take_nth(fields, *n as usize, span),
-                Value::Msg(m) => take_nth(m.fields, *n as usize, span),
-                _ => error(span, "field of a value that has no fields"),
-            },
-            ExprKind::Sender(a) => match self.eval(a, locals)? {
-                Value::Msg(m) => Ok(Value::Inst(m.from)),
-                _ => error(span, "sender of a value that is not a message"),
-            },
-            ExprKind::Receiver(a) => match self.eval(a, locals)? {
-                Value::Msg(m) => Ok(Value::Inst(m.to)),
-                _ => error(span, "receiver of a value that is not a message"),
-            },
+            ExprKind::Field(..) => self.eval_ref(e, locals).map(Cow::into_owned),
+            ExprKind::Sender(a) => self.endpoint(a, locals, span, true),
+            ExprKind::Receiver(a) => self.endpoint(a, locals, span, false),
             ExprKind::TupleIndex(a, n) => match self.eval(a, locals)? {
                 Value::Tuple(items) => take_nth(items, *n as usize, span),
                 _ => error(span, "component of a value that is not a tuple"),
@@ -407,6 +476,41 @@ impl<'a> Env<'a> {
             }
             return Ok(true);
         }
+        // Quantifying over the messages in flight: walk the network in
+        // place. A set or a bag is already sorted, so its messages of one
+        // kind come in canonical order, one entry per copy.
+        if let ExprKind::InFlight(kind) = domain.kind
+            && let Some(state) = self.state
+        {
+            let mut each = |m: &Msg, copies: u32, locals: &mut Vec<Value>| -> EvalResult<bool> {
+                for _ in 0..copies {
+                    set_local_msg(locals, *local, m, span)?;
+                    if !self.for_each_binding(rest, locals, span, f)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            };
+            match &state.network {
+                Network::Set(msgs) => {
+                    for m in msgs.iter().filter(|m| m.kind == kind) {
+                        if !each(m, 1, locals)? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
+                Network::Bag(msgs) => {
+                    for (m, n) in msgs.iter().filter(|(m, _)| m.kind == kind) {
+                        if !each(m, *n, locals)? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
+                Network::Fifo(_) => {}
+            }
+        }
         for x in self.elements(domain, locals)? {
             set_local(locals, *local, x, span)?;
             if !self.for_each_binding(rest, locals, span, f)? {
@@ -480,9 +584,47 @@ impl<'a> Env<'a> {
             }
             _ => {}
         }
-        let x = self.eval(a, locals)?;
-        let y = self.eval(b, locals)?;
-        binary_values(op, x, y, span)
+        // Membership in and equality with a role's instances need not
+        // build the set.
+        if let Some((role, count)) = self.role_set(b) {
+            let x = self.eval_ref(a, locals)?;
+            let is_member =
+                |v: &Value| matches!(v, Value::Inst(i) if i.role == role && i.index < count);
+            match op {
+                BinaryOp::In => return Ok(Value::Bool(is_member(&x))),
+                BinaryOp::NotIn => return Ok(Value::Bool(!is_member(&x))),
+                BinaryOp::Eq | BinaryOp::Ne => {
+                    let equal = match &*x {
+                        Value::Set(items) => {
+                            items.len() == count as usize
+                                && items
+                                    .iter()
+                                    .zip(0..)
+                                    .all(|(v, i)| *v == Value::Inst(Instance::new(role, i)))
+                        }
+                        _ => false,
+                    };
+                    return Ok(Value::Bool(equal == (op == BinaryOp::Eq)));
+                }
+                _ => {
+                    let y = self.eval(b, locals)?;
+                    return binary_values(op, x.into_owned(), y, span);
+                }
+            }
+        }
+        let x = self.eval_ref(a, locals)?;
+        let y = self.eval_ref(b, locals)?;
+        match op {
+            BinaryOp::Eq => Ok(Value::Bool(x == y)),
+            BinaryOp::Ne => Ok(Value::Bool(x != y)),
+            BinaryOp::Lt => Ok(Value::Bool(x < y)),
+            BinaryOp::Le => Ok(Value::Bool(x <= y)),
+            BinaryOp::Gt => Ok(Value::Bool(x > y)),
+            BinaryOp::Ge => Ok(Value::Bool(x >= y)),
+            BinaryOp::In => Ok(Value::Bool(contains(&y, &x, span)?)),
+            BinaryOp::NotIn => Ok(Value::Bool(!contains(&y, &x, span)?)),
+            _ => binary_values(op, x.into_owned(), y.into_owned(), span),
+        }
     }
 }
 
@@ -521,6 +663,32 @@ pub fn set_local(locals: &mut Vec<Value>, id: LocalId, v: Value, span: Span) -> 
     }
     locals[at] = v;
     Ok(())
+}
+
+/// A field of a record or a message, by reference.
+fn field_ref(v: &Value, n: usize, span: Span) -> EvalResult<&Value> {
+    let fields = match v {
+        Value::Record(_, fields) => fields,
+        Value::Msg(m) => &m.fields,
+        _ => return error(span, "field of a value that has no fields"),
+    };
+    match fields.get(n) {
+        Some(f) => Ok(f),
+        None => error(span, "malformed IR: component out of range"),
+    }
+}
+
+/// Sets a local to a copy of a message, reusing the local's previous
+/// message allocation when it held one.
+fn set_local_msg(locals: &mut Vec<Value>, id: LocalId, m: &Msg, span: Span) -> EvalResult<()> {
+    if let Some(Value::Msg(old)) = locals.get_mut(id.index()) {
+        old.kind = m.kind;
+        old.from = m.from;
+        old.to = m.to;
+        old.fields.clone_from(&m.fields);
+        return Ok(());
+    }
+    set_local(locals, id, Value::Msg(Box::new(m.clone())), span)
 }
 
 fn take_nth(items: Vec<Value>, n: usize, span: Span) -> EvalResult<Value> {
