@@ -103,11 +103,71 @@ impl<'a> Env<'a> {
     }
 
     pub fn eval_bool(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<bool> {
+        if let Some(b) = self.try_bool(e, locals)? {
+            return Ok(b);
+        }
         let v = self.eval(e, locals)?;
         as_bool(&v, e.span)
     }
 
+    /// Evaluates the kinds of expression that always give a boolean (the
+    /// connectives, comparisons, membership, `forall` and `exists`) without
+    /// building a [`Value`]. `None`, before evaluating anything, for every
+    /// other kind.
+    fn try_bool(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Option<bool>> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Binary(op, a, b) => match op {
+                BinaryOp::And => Ok(Some(
+                    self.eval_bool(a, locals)? && self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Or => Ok(Some(
+                    self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Implies => Ok(Some(
+                    !self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge
+                | BinaryOp::In
+                | BinaryOp::NotIn => self.compare(*op, a, b, span, locals).map(Some),
+                _ => Ok(None),
+            },
+            ExprKind::Unary(UnaryOp::Not, a) => Ok(self.try_bool(a, locals)?.map(|b| !b)),
+            ExprKind::Quant {
+                quantifier: Quantifier::Forall,
+                binders,
+                body,
+            } => self
+                .for_each_binding(binders, locals, span, &mut |env, locals| {
+                    env.eval_bool(body, locals)
+                })
+                .map(Some),
+            ExprKind::Quant {
+                quantifier: Quantifier::Exists,
+                binders,
+                body,
+            } => self
+                .for_each_binding(binders, locals, span, &mut |env, locals| {
+                    Ok(!env.eval_bool(body, locals)?)
+                })
+                .map(|none| Some(!none)),
+            _ => Ok(None),
+        }
+    }
+
     pub fn eval_instance(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Instance> {
+        // The acting instance and quantified instances are locals: read
+        // them in place.
+        if let ExprKind::Local(id) = e.kind
+            && let Some(v) = locals.get(id.index())
+        {
+            return self.as_instance(v, e.span);
+        }
         let v = self.eval(e, locals)?;
         self.as_instance(&v, e.span)
     }
@@ -155,6 +215,7 @@ impl<'a> Env<'a> {
     pub fn eval_ref(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Cow<'a, Value>> {
         let span = e.span;
         match &e.kind {
+            ExprKind::Lit(lit) => Ok(Cow::Owned(literal(lit))),
             ExprKind::Const(id) => {
                 if let Some(ready) = self.ready_consts
                     && !ready.get(id.index()).copied().unwrap_or(false)
@@ -584,15 +645,40 @@ impl<'a> Env<'a> {
             }
             _ => {}
         }
+        match op {
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::NotIn => return self.compare(op, a, b, span, locals).map(Value::Bool),
+            _ => {}
+        }
+        let x = self.eval(a, locals)?;
+        let y = self.eval(b, locals)?;
+        binary_values(op, x, y, span)
+    }
+
+    /// A comparison or membership test, reading its operands by reference.
+    fn compare(
+        &self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        locals: &mut Vec<Value>,
+    ) -> EvalResult<bool> {
         // Membership in and equality with a role's instances need not
         // build the set.
         if let Some((role, count)) = self.role_set(b) {
             let x = self.eval_ref(a, locals)?;
             let is_member =
                 |v: &Value| matches!(v, Value::Inst(i) if i.role == role && i.index < count);
-            match op {
-                BinaryOp::In => return Ok(Value::Bool(is_member(&x))),
-                BinaryOp::NotIn => return Ok(Value::Bool(!is_member(&x))),
+            return Ok(match op {
+                BinaryOp::In => is_member(&x),
+                BinaryOp::NotIn => !is_member(&x),
                 BinaryOp::Eq | BinaryOp::Ne => {
                     let equal = match &*x {
                         Value::Set(items) => {
@@ -604,26 +690,30 @@ impl<'a> Env<'a> {
                         }
                         _ => false,
                     };
-                    return Ok(Value::Bool(equal == (op == BinaryOp::Eq)));
+                    equal == (op == BinaryOp::Eq)
                 }
                 _ => {
                     let y = self.eval(b, locals)?;
-                    return binary_values(op, x.into_owned(), y, span);
+                    let x = x.into_owned();
+                    return match binary_values(op, x, y, span)? {
+                        Value::Bool(v) => Ok(v),
+                        _ => error(span, "malformed IR: comparison without a boolean"),
+                    };
                 }
-            }
+            });
         }
         let x = self.eval_ref(a, locals)?;
         let y = self.eval_ref(b, locals)?;
         match op {
-            BinaryOp::Eq => Ok(Value::Bool(x == y)),
-            BinaryOp::Ne => Ok(Value::Bool(x != y)),
-            BinaryOp::Lt => Ok(Value::Bool(x < y)),
-            BinaryOp::Le => Ok(Value::Bool(x <= y)),
-            BinaryOp::Gt => Ok(Value::Bool(x > y)),
-            BinaryOp::Ge => Ok(Value::Bool(x >= y)),
-            BinaryOp::In => Ok(Value::Bool(contains(&y, &x, span)?)),
-            BinaryOp::NotIn => Ok(Value::Bool(!contains(&y, &x, span)?)),
-            _ => binary_values(op, x.into_owned(), y.into_owned(), span),
+            BinaryOp::Eq => Ok(x == y),
+            BinaryOp::Ne => Ok(x != y),
+            BinaryOp::Lt => Ok(x < y),
+            BinaryOp::Le => Ok(x <= y),
+            BinaryOp::Gt => Ok(x > y),
+            BinaryOp::Ge => Ok(x >= y),
+            BinaryOp::In => contains(&y, &x, span),
+            BinaryOp::NotIn => Ok(!contains(&y, &x, span)?),
+            _ => error(span, "malformed IR: not a comparison"),
         }
     }
 }
