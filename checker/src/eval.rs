@@ -670,6 +670,22 @@ impl<'a> Env<'a> {
         span: Span,
         locals: &mut Vec<Value>,
     ) -> EvalResult<bool> {
+        // Comparing a variable or a local with a literal (`state ==
+        // Working`) is the most common test: compare in place.
+        if let ExprKind::Lit(lit) = &b.kind
+            && matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        {
+            let y = literal(lit);
+            let equal = match &a.kind {
+                ExprKind::Var { var, instance } => {
+                    let inst = self.eval_instance(instance, locals)?;
+                    *self.var_ref(inst, *var, a.span)? == y
+                }
+                ExprKind::Local(id) if id.index() < locals.len() => locals[id.index()] == y,
+                _ => *self.eval_ref(a, locals)? == y,
+            };
+            return Ok(equal == (op == BinaryOp::Eq));
+        }
         // Membership in and equality with a role's instances need not
         // build the set.
         if let Some((role, count)) = self.role_set(b) {
