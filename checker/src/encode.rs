@@ -148,6 +148,7 @@ fn encode_msg(m: &Msg, out: &mut Vec<u8>) {
     }
 }
 
+#[inline]
 fn put_instance(i: Instance, out: &mut Vec<u8>) {
     put_u64(u64::from(i.role.0), out);
     put_u64(u64::from(i.index), out);
@@ -160,12 +161,23 @@ fn put_instances(list: &[Instance], out: &mut Vec<u8>) {
     }
 }
 
+#[inline]
 fn put_len(n: usize, out: &mut Vec<u8>) {
     put_u64(n as u64, out);
 }
 
-/// LEB128: seven bits per byte, high bit set on all but the last.
-fn put_u64(mut n: u64, out: &mut Vec<u8>) {
+/// LEB128: seven bits per byte, high bit set on all but the last. Almost
+/// every number in a state is below 128 and takes the inlined first branch.
+#[inline]
+fn put_u64(n: u64, out: &mut Vec<u8>) {
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        put_u64_long(n, out);
+    }
+}
+
+fn put_u64_long(mut n: u64, out: &mut Vec<u8>) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;

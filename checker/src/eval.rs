@@ -7,13 +7,16 @@
 //! malformed IR: a shape it does not expect (which the type checker should
 //! have ruled out) is reported as an error too.
 
+use std::borrow::Cow;
+
 use spec_lang::ir::{
-    BinaryOp, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, Span, Spec, Type, UnaryOp, VarId,
+    BinaryOp, Expr, ExprKind, Frame, Literal, LocalId, Quantifier, RoleId, Span, Spec, Type,
+    UnaryOp, VarId,
 };
 
 use crate::model::Layout;
-use crate::state::State;
-use crate::value::{Instance, Value};
+use crate::state::{Network, State};
+use crate::value::{Instance, Msg, Value};
 
 /// Sets built from integer ranges larger than this are refused, so that a
 /// typo like `0..1000000000` fails cleanly instead of exhausting memory.
@@ -31,7 +34,7 @@ pub type EvalResult<T> = Result<T, EvalError>;
 mod ops;
 
 pub use ops::binary_values;
-use ops::builtin;
+use ops::{builtin, contains};
 
 pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
     Err(EvalError {
@@ -100,11 +103,71 @@ impl<'a> Env<'a> {
     }
 
     pub fn eval_bool(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<bool> {
+        if let Some(b) = self.try_bool(e, locals)? {
+            return Ok(b);
+        }
         let v = self.eval(e, locals)?;
         as_bool(&v, e.span)
     }
 
+    /// Evaluates the kinds of expression that always give a boolean (the
+    /// connectives, comparisons, membership, `forall` and `exists`) without
+    /// building a [`Value`]. `None`, before evaluating anything, for every
+    /// other kind.
+    fn try_bool(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Option<bool>> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Binary(op, a, b) => match op {
+                BinaryOp::And => Ok(Some(
+                    self.eval_bool(a, locals)? && self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Or => Ok(Some(
+                    self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Implies => Ok(Some(
+                    !self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
+                )),
+                BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge
+                | BinaryOp::In
+                | BinaryOp::NotIn => self.compare(*op, a, b, span, locals).map(Some),
+                _ => Ok(None),
+            },
+            ExprKind::Unary(UnaryOp::Not, a) => Ok(self.try_bool(a, locals)?.map(|b| !b)),
+            ExprKind::Quant {
+                quantifier: Quantifier::Forall,
+                binders,
+                body,
+            } => self
+                .for_each_binding(binders, locals, span, &mut |env, locals| {
+                    env.eval_bool(body, locals)
+                })
+                .map(Some),
+            ExprKind::Quant {
+                quantifier: Quantifier::Exists,
+                binders,
+                body,
+            } => self
+                .for_each_binding(binders, locals, span, &mut |env, locals| {
+                    Ok(!env.eval_bool(body, locals)?)
+                })
+                .map(|none| Some(!none)),
+            _ => Ok(None),
+        }
+    }
+
     pub fn eval_instance(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Instance> {
+        // The acting instance and quantified instances are locals: read
+        // them in place.
+        if let ExprKind::Local(id) = e.kind
+            && let Some(v) = locals.get(id.index())
+        {
+            return self.as_instance(v, e.span);
+        }
         let v = self.eval(e, locals)?;
         self.as_instance(&v, e.span)
     }
@@ -119,6 +182,11 @@ impl<'a> Env<'a> {
 
     /// Reads one instance's variable, seeing the acting instance's updates.
     pub fn read_var(&self, inst: Instance, var: VarId, span: Span) -> EvalResult<Value> {
+        self.var_ref(inst, var, span).cloned()
+    }
+
+    /// Like [`Env::read_var`], but borrows the value instead of copying it.
+    pub fn var_ref(&self, inst: Instance, var: VarId, span: Span) -> EvalResult<&'a Value> {
         match self.spec.vars.get(var.index()) {
             Some(def) if def.role == inst.role => {}
             _ => return error(span, "malformed IR: variable of another role"),
@@ -127,7 +195,7 @@ impl<'a> Env<'a> {
             && own == inst
         {
             return match vars.get(self.layout.var_pos[var.index()]) {
-                Some(v) => Ok(v.clone()),
+                Some(v) => Ok(v),
                 None => error(span, "malformed IR: variable out of range"),
             };
         }
@@ -135,8 +203,80 @@ impl<'a> Env<'a> {
             return error(span, "variables cannot be read here");
         };
         match state.vars.get(self.layout.slot(inst, var)) {
-            Some(v) => Ok(v.clone()),
+            Some(v) => Ok(v),
             None => error(span, "malformed IR: variable out of range"),
+        }
+    }
+
+    /// Evaluates an expression like [`Env::eval`], but borrows what it can
+    /// instead of copying it: variable and constant reads, and fields of
+    /// borrowed records and messages. Comparisons and membership tests use
+    /// this, so that they allocate nothing for a set-valued variable.
+    pub fn eval_ref(&self, e: &Expr, locals: &mut Vec<Value>) -> EvalResult<Cow<'a, Value>> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Lit(lit) => Ok(Cow::Owned(literal(lit))),
+            ExprKind::Const(id) => {
+                if let Some(ready) = self.ready_consts
+                    && !ready.get(id.index()).copied().unwrap_or(false)
+                {
+                    return error(span, "constant used before it has a value");
+                }
+                match self.consts.get(id.index()) {
+                    Some(v) => Ok(Cow::Borrowed(v)),
+                    None => error(span, "malformed IR: constant out of range"),
+                }
+            }
+            ExprKind::Var { var, instance } => {
+                let inst = self.eval_instance(instance, locals)?;
+                self.var_ref(inst, *var, span).map(Cow::Borrowed)
+            }
+            ExprKind::Field(a, n) => {
+                // A field of a local (a received or quantified message, a
+                // record): copy the field, not the whole value.
+                if let ExprKind::Local(id) = a.kind
+                    && let Some(v) = locals.get(id.index())
+                {
+                    return field_ref(v, *n as usize, span).map(|f| Cow::Owned(f.clone()));
+                }
+                match self.eval_ref(a, locals)? {
+                    Cow::Borrowed(v) => field_ref(v, *n as usize, span).map(Cow::Borrowed),
+                    Cow::Owned(v) => {
+                        field_ref(&v, *n as usize, span).map(|f| Cow::Owned(f.clone()))
+                    }
+                }
+            }
+            _ => self.eval(e, locals).map(Cow::Owned),
+        }
+    }
+
+    /// The sender or receiver of a message, reading a local in place.
+    fn endpoint(
+        &self,
+        a: &Expr,
+        locals: &mut Vec<Value>,
+        span: Span,
+        sender: bool,
+    ) -> EvalResult<Value> {
+        let pick = |v: &Value| match v {
+            Value::Msg(m) => Ok(Value::Inst(if sender { m.from } else { m.to })),
+            _ if sender => error(span, "sender of a value that is not a message"),
+            _ => error(span, "receiver of a value that is not a message"),
+        };
+        if let ExprKind::Local(id) = a.kind
+            && let Some(v) = locals.get(id.index())
+        {
+            return pick(v);
+        }
+        let v = self.eval_ref(a, locals)?;
+        pick(&v)
+    }
+
+    /// The role and instance count of a role-set expression (`RM`).
+    fn role_set(&self, e: &Expr) -> Option<(RoleId, u32)> {
+        match e.kind {
+            ExprKind::RoleSet(role) => self.layout.roles.get(role.index()).map(|r| (role, r.count)),
+            _ => None,
         }
     }
 
@@ -184,19 +324,9 @@ impl<'a> Env<'a> {
                 }
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span, locals),
-            ExprKind::Field(a, n) => match self.eval(a, locals)? {
-                Value::Record(_, fields) => take_nth(fields, *n as usize, span),
-                Value::Msg(m) => take_nth(m.fields, *n as usize, span),
-                _ => error(span, "field of a value that has no fields"),
-            },
-            ExprKind::Sender(a) => match self.eval(a, locals)? {
-                Value::Msg(m) => Ok(Value::Inst(m.from)),
-                _ => error(span, "sender of a value that is not a message"),
-            },
-            ExprKind::Receiver(a) => match self.eval(a, locals)? {
-                Value::Msg(m) => Ok(Value::Inst(m.to)),
-                _ => error(span, "receiver of a value that is not a message"),
-            },
+            ExprKind::Field(..) => self.eval_ref(e, locals).map(Cow::into_owned),
+            ExprKind::Sender(a) => self.endpoint(a, locals, span, true),
+            ExprKind::Receiver(a) => self.endpoint(a, locals, span, false),
             ExprKind::TupleIndex(a, n) => match self.eval(a, locals)? {
                 Value::Tuple(items) => take_nth(items, *n as usize, span),
                 _ => error(span, "component of a value that is not a tuple"),
@@ -407,6 +537,41 @@ impl<'a> Env<'a> {
             }
             return Ok(true);
         }
+        // Quantifying over the messages in flight: walk the network in
+        // place. A set or a bag is already sorted, so its messages of one
+        // kind come in canonical order, one entry per copy.
+        if let ExprKind::InFlight(kind) = domain.kind
+            && let Some(state) = self.state
+        {
+            let mut each = |m: &Msg, copies: u32, locals: &mut Vec<Value>| -> EvalResult<bool> {
+                for _ in 0..copies {
+                    set_local_msg(locals, *local, m, span)?;
+                    if !self.for_each_binding(rest, locals, span, f)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            };
+            match &state.network {
+                Network::Set(msgs) => {
+                    for m in msgs.iter().filter(|m| m.kind == kind) {
+                        if !each(m, 1, locals)? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
+                Network::Bag(msgs) => {
+                    for (m, n) in msgs.iter().filter(|(m, _)| m.kind == kind) {
+                        if !each(m, *n, locals)? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
+                Network::Fifo(_) => {}
+            }
+        }
         for x in self.elements(domain, locals)? {
             set_local(locals, *local, x, span)?;
             if !self.for_each_binding(rest, locals, span, f)? {
@@ -480,9 +645,92 @@ impl<'a> Env<'a> {
             }
             _ => {}
         }
+        match op {
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::NotIn => return self.compare(op, a, b, span, locals).map(Value::Bool),
+            _ => {}
+        }
         let x = self.eval(a, locals)?;
         let y = self.eval(b, locals)?;
         binary_values(op, x, y, span)
+    }
+
+    /// A comparison or membership test, reading its operands by reference.
+    fn compare(
+        &self,
+        op: BinaryOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        locals: &mut Vec<Value>,
+    ) -> EvalResult<bool> {
+        // Comparing a variable or a local with a literal (`state ==
+        // Working`) is the most common test: compare in place.
+        if let ExprKind::Lit(lit) = &b.kind
+            && matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        {
+            let y = literal(lit);
+            let equal = match &a.kind {
+                ExprKind::Var { var, instance } => {
+                    let inst = self.eval_instance(instance, locals)?;
+                    *self.var_ref(inst, *var, a.span)? == y
+                }
+                ExprKind::Local(id) if id.index() < locals.len() => locals[id.index()] == y,
+                _ => *self.eval_ref(a, locals)? == y,
+            };
+            return Ok(equal == (op == BinaryOp::Eq));
+        }
+        // Membership in and equality with a role's instances need not
+        // build the set.
+        if let Some((role, count)) = self.role_set(b) {
+            let x = self.eval_ref(a, locals)?;
+            let is_member =
+                |v: &Value| matches!(v, Value::Inst(i) if i.role == role && i.index < count);
+            return Ok(match op {
+                BinaryOp::In => is_member(&x),
+                BinaryOp::NotIn => !is_member(&x),
+                BinaryOp::Eq | BinaryOp::Ne => {
+                    let equal = match &*x {
+                        Value::Set(items) => {
+                            items.len() == count as usize
+                                && items
+                                    .iter()
+                                    .zip(0..)
+                                    .all(|(v, i)| *v == Value::Inst(Instance::new(role, i)))
+                        }
+                        _ => false,
+                    };
+                    equal == (op == BinaryOp::Eq)
+                }
+                _ => {
+                    let y = self.eval(b, locals)?;
+                    let x = x.into_owned();
+                    return match binary_values(op, x, y, span)? {
+                        Value::Bool(v) => Ok(v),
+                        _ => error(span, "malformed IR: comparison without a boolean"),
+                    };
+                }
+            });
+        }
+        let x = self.eval_ref(a, locals)?;
+        let y = self.eval_ref(b, locals)?;
+        match op {
+            BinaryOp::Eq => Ok(x == y),
+            BinaryOp::Ne => Ok(x != y),
+            BinaryOp::Lt => Ok(x < y),
+            BinaryOp::Le => Ok(x <= y),
+            BinaryOp::Gt => Ok(x > y),
+            BinaryOp::Ge => Ok(x >= y),
+            BinaryOp::In => contains(&y, &x, span),
+            BinaryOp::NotIn => Ok(!contains(&y, &x, span)?),
+            _ => error(span, "malformed IR: not a comparison"),
+        }
     }
 }
 
@@ -521,6 +769,32 @@ pub fn set_local(locals: &mut Vec<Value>, id: LocalId, v: Value, span: Span) -> 
     }
     locals[at] = v;
     Ok(())
+}
+
+/// A field of a record or a message, by reference.
+fn field_ref(v: &Value, n: usize, span: Span) -> EvalResult<&Value> {
+    let fields = match v {
+        Value::Record(_, fields) => fields,
+        Value::Msg(m) => &m.fields,
+        _ => return error(span, "field of a value that has no fields"),
+    };
+    match fields.get(n) {
+        Some(f) => Ok(f),
+        None => error(span, "malformed IR: component out of range"),
+    }
+}
+
+/// Sets a local to a copy of a message, reusing the local's previous
+/// message allocation when it held one.
+fn set_local_msg(locals: &mut Vec<Value>, id: LocalId, m: &Msg, span: Span) -> EvalResult<()> {
+    if let Some(Value::Msg(old)) = locals.get_mut(id.index()) {
+        old.kind = m.kind;
+        old.from = m.from;
+        old.to = m.to;
+        old.fields.clone_from(&m.fields);
+        return Ok(());
+    }
+    set_local(locals, id, Value::Msg(Box::new(m.clone())), span)
 }
 
 fn take_nth(items: Vec<Value>, n: usize, span: Span) -> EvalResult<Value> {

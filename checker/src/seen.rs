@@ -15,6 +15,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
 
 /// The link of an initial state.
 pub const ROOT: u64 = u64::MAX;
@@ -104,12 +105,14 @@ impl SeenSet {
     /// is smaller, replaces the link.
     pub fn insert_min(&self, fp: u64, link: u64, level_start: u64) -> Insert {
         let mut shard = self.shard(fp);
-        match shard.get_mut(&fp) {
-            None => {
-                shard.insert(fp, link);
+        // One probe: the entry is either vacant (a new state) or the link.
+        match shard.entry(fp) {
+            Entry::Vacant(slot) => {
+                slot.insert(link);
                 Insert::New
             }
-            Some(old) => {
+            Entry::Occupied(mut slot) => {
+                let old = slot.get_mut();
                 if *old != ROOT && (*old >> TRANSITION_BITS) >= level_start && link < *old {
                     *old = link;
                     Insert::Lowered

@@ -96,6 +96,9 @@ pub fn for_each_successor(
 ) -> Result<ControlFlow<()>, Box<StepFailure>> {
     let spec = model.spec;
     let env = Env::closed(spec, &model.layout, &model.consts).with_state(state);
+    // One locals buffer for every attempt: most steps are disabled, and
+    // their guards should not cost an allocation each.
+    let mut locals = Vec::new();
     for (n, step) in spec.steps.iter().enumerate() {
         let id = StepId(n as u32);
         let count = model.layout.roles[step.role.index()].count;
@@ -106,7 +109,7 @@ pub fn for_each_successor(
             }
             let flow = match &step.kind {
                 StepKind::Internal | StepKind::Timeout => {
-                    attempt(model, &env, state, id, inst, None, visit)?
+                    attempt((model, &env, state), id, inst, None, &mut locals, visit)?
                 }
                 StepKind::Receive(recv) => {
                     let mut offer = |slot: Slot, msg: &Msg| {
@@ -116,7 +119,14 @@ pub fn for_each_successor(
                         {
                             return Ok(ControlFlow::Continue(()));
                         }
-                        attempt(model, &env, state, id, inst, Some((slot, msg)), visit)
+                        attempt(
+                            (model, &env, state),
+                            id,
+                            inst,
+                            Some((slot, msg)),
+                            &mut locals,
+                            visit,
+                        )
                     };
                     for_each_deliverable(&state.network, inst, &mut offer)?
                 }
@@ -169,13 +179,13 @@ fn for_each_deliverable(
 
 /// Tries one step for one instance (and one message, for a receive): the
 /// pattern, the guard, then the body, reporting one successor per run.
+/// `locals` is a scratch buffer, reused across attempts.
 fn attempt(
-    model: &Model<'_>,
-    env: &Env<'_>,
-    state: &State,
+    (model, env, state): (&Model<'_>, &Env<'_>, &State),
     id: StepId,
     inst: Instance,
     received: Option<(Slot, &Msg)>,
+    locals: &mut Vec<Value>,
     visit: &mut Visit<'_>,
 ) -> Result<ControlFlow<()>, Box<StepFailure>> {
     let step = &model.spec.steps[id.index()];
@@ -190,16 +200,15 @@ fn attempt(
             },
         })
     };
-    let mut locals = vec![Value::Bool(false); step.locals.len().max(1)];
+    locals.clear();
+    locals.resize(step.locals.len().max(1), Value::Bool(false));
     locals[0] = Value::Inst(inst);
     if let (Some((_, msg)), StepKind::Receive(recv)) = (received, &step.kind) {
-        set_local(&mut locals, recv.sender, Value::Inst(msg.from), step.span)
+        set_local(locals, recv.sender, Value::Inst(msg.from), step.span)
             .map_err(|e| fail(e.into()))?;
         for (field, expected) in &recv.matches {
-            let want = env
-                .eval(expected, &mut locals)
-                .map_err(|e| fail(e.into()))?;
-            if msg.fields.get(*field as usize) != Some(&want) {
+            let want = env.eval_ref(expected, locals).map_err(|e| fail(e.into()))?;
+            if msg.fields.get(*field as usize) != Some(&*want) {
                 return Ok(ControlFlow::Continue(()));
             }
         }
@@ -207,18 +216,18 @@ fn attempt(
             let Some(v) = msg.fields.get(*field as usize) else {
                 return Ok(ControlFlow::Continue(()));
             };
-            set_local(&mut locals, *local, v.clone(), step.span).map_err(|e| fail(e.into()))?;
+            set_local(locals, *local, v.clone(), step.span).map_err(|e| fail(e.into()))?;
         }
     }
     if !env
-        .eval_bool(&step.guard, &mut locals)
+        .eval_bool(&step.guard, locals)
         .map_err(|e| fail(e.into()))?
     {
         return Ok(ControlFlow::Continue(()));
     }
     let slots = model.layout.instance_slots(inst);
     let own_vars = state.vars[slots.clone()].to_vec();
-    let run = Run::new(locals, own_vars, &step.body);
+    let run = Run::new(std::mem::take(locals), own_vars, &step.body);
     let consumes = model.spec.network.kind != NetworkKind::Set;
     let max = model.spec.network.max_in_flight;
     let mut done = |run: Run<'_>| {

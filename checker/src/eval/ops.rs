@@ -85,7 +85,7 @@ pub fn binary_values(op: BinaryOp, x: Value, y: Value, span: Span) -> EvalResult
     }
 }
 
-fn contains(coll: &Value, x: &Value, span: Span) -> EvalResult<bool> {
+pub fn contains(coll: &Value, x: &Value, span: Span) -> EvalResult<bool> {
     match coll {
         Value::Set(items) => Ok(items.binary_search(x).is_ok()),
         Value::Seq(items) => Ok(items.contains(x)),
