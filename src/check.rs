@@ -83,7 +83,11 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
         Format::Text => {
             terminal::print_diagnostics(&name, &source, &checker::diagnostics(&outcome));
-            print!("{}", checker::text_report(&spec, &outcome));
+            let locate = |span: ir::Span| {
+                let (line, column) = spec_lang::line_column(&source, span.start);
+                Some(format!("{line}:{column}"))
+            };
+            print!("{}", checker::text_report_located(&spec, &outcome, &locate));
         }
     }
     match outcome.result {
@@ -95,7 +99,7 @@ pub fn run(args: &CheckArgs) -> Exit {
 }
 
 /// Reads and decodes a spec file, printing any problem.
-pub(crate) fn load(path: &Path) -> Result<String, Exit> {
+pub fn load(path: &Path) -> Result<String, Exit> {
     let name = path.display().to_string();
     let bytes = read_spec(path).map_err(|message| {
         terminal::print_error(&message);

@@ -17,6 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Check a spec: parse, type-check, then explore every reachable state.
     Check(CheckArgs),
+<<<<<<< HEAD
     /// Generate a Cargo crate with per-role Rust code from a spec.
     Gen(GenArgs),
     /// Replay a recorded trace on a spec: every step must be a transition of
@@ -53,6 +54,19 @@ pub struct ValidateArgs {
     /// values the generated code was built with.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
     pub params: Vec<ParamOverride>,
+=======
+    /// Print each role's steps projected from the spec's choreography.
+    Project(ProjectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProjectArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Override a parameter's default value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
+>>>>>>> main
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod generate;
 mod progress;
+mod project;
 mod terminal;
 mod validate;
 
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check::run(&args),
         cli::Command::Gen(args) => generate::run(&args),
         cli::Command::Validate(args) => validate::run(&args),
+        cli::Command::Project(args) => project::run(&args),
     };
     ExitCode::from(code as u8)
 }

@@ -28,7 +28,10 @@ mod validate;
 mod value;
 
 pub use explore::check;
-pub use format::{diagnostics, itf_trace, json_summary, text_report, text_trace};
+pub use format::{
+    Locate, diagnostics, itf_trace, json_summary, text_report, text_report_located, text_trace,
+    text_trace_located,
+};
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Trace,
     TraceState, Verdict, Violation, ViolationKind,
