@@ -17,12 +17,13 @@ pub struct Cli {
 pub enum Command {
     /// Check a spec: parse, type-check, then explore every reachable state.
     Check(CheckArgs),
-<<<<<<< HEAD
     /// Generate a Cargo crate with per-role Rust code from a spec.
     Gen(GenArgs),
     /// Replay a recorded trace on a spec: every step must be a transition of
     /// the spec and every invariant must hold.
     Validate(ValidateArgs),
+    /// Print each role's steps projected from the spec's choreography.
+    Project(ProjectArgs),
 }
 
 #[derive(Args, Debug)]
@@ -54,9 +55,6 @@ pub struct ValidateArgs {
     /// values the generated code was built with.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
     pub params: Vec<ParamOverride>,
-=======
-    /// Print each role's steps projected from the spec's choreography.
-    Project(ProjectArgs),
 }
 
 #[derive(Args, Debug)]
@@ -66,7 +64,6 @@ pub struct ProjectArgs {
     /// Override a parameter's default value (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
     pub params: Vec<ParamOverride>,
->>>>>>> main
 }
 
 #[derive(Args, Debug)]
