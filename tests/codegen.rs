@@ -301,3 +301,34 @@ fn validate_command_exits_0_for_a_replaying_trace_1_for_a_divergence_2_for_a_mal
         );
     }
 }
+
+/// Every protocol of the library whose simulated runs stay inside the
+/// spec's checked bounds: generated, built without warnings, and 200 seeded
+/// runs with faults each replay on the spec.
+///
+/// Debt: chain_replication.spec and chain_chor.spec are left out. Their
+/// state constraints (at most MaxFailures failed servers) and bounded
+/// integers keep the checker's model finite; the generated code enforces
+/// neither, so a long simulated run leaves the checked region (a value out
+/// of its range, an empty chain) and the replay rightly refuses it. The
+/// simulator needs the constraints as a stop condition first.
+#[test]
+fn library_protocols_generate_build_and_their_simulated_runs_validate() {
+    for name in [
+        "2pc_chor",
+        "3pc",
+        "chandy_lamport",
+        "primary_backup",
+        "raft",
+    ] {
+        let source = std::fs::read_to_string(repo().join(format!("specs/{name}.spec")))
+            .expect("the library spec is in the repository");
+        let spec = compile(&source);
+        let crate_name = format!("lib-{}", name.replace('_', "-"));
+        for (seed, trace) in generate_build_simulate(&crate_name, &source, 200, 10) {
+            if let Err(e) = checker::validate_trace(&spec, &trace) {
+                panic!("{name}, seed {seed}: {e}");
+            }
+        }
+    }
+}
