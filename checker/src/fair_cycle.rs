@@ -162,9 +162,9 @@ fn reach_within(g: &Graph, p: &Problem<'_>) -> Vec<bool> {
     let n = g.states();
     let mut seen = vec![false; n];
     let mut queue: VecDeque<u32> = VecDeque::new();
-    for s in 0..n {
+    for (s, seen_s) in seen.iter_mut().enumerate() {
         if p.seeds[s] && p.stay[s] {
-            seen[s] = true;
+            *seen_s = true;
             queue.push_back(s as u32);
         }
     }
@@ -210,13 +210,7 @@ fn census(g: &Graph, comp: &[u32], member: &[u32], gen_: u32) -> HashMap<u32, (u
     counts
 }
 
-fn judge(
-    g: &Graph,
-    comp: &[u32],
-    member: &[u32],
-    gen_: u32,
-    accept: Option<&[bool]>,
-) -> Judgement {
+fn judge(g: &Graph, comp: &[u32], member: &[u32], gen_: u32, accept: Option<&[bool]>) -> Judgement {
     if let Some(acc) = accept
         && !comp.iter().any(|&s| acc[s as usize])
     {
@@ -458,9 +452,9 @@ fn path_to(
             return build(&parent, u);
         }
         if let Some(a) = take
-            && let Some((t, l)) = g.out(u).find(|&(t, l)| {
-                inside(t) && g.label_actions[l as usize].binary_search(&a).is_ok()
-            })
+            && let Some((t, l)) = g
+                .out(u)
+                .find(|&(t, l)| inside(t) && g.label_actions[l as usize].binary_search(&a).is_ok())
         {
             let (mut s, mut ls) = build(&parent, u);
             s.push(t);

@@ -19,6 +19,7 @@ mod fair_cycle;
 mod fingerprint;
 mod format;
 mod graph;
+mod liveness;
 mod model;
 mod outcome;
 mod seen;
@@ -31,8 +32,8 @@ mod value;
 pub use explore::check;
 pub use format::{diagnostics, itf_trace, json_summary, text_report, text_trace};
 pub use outcome::{
-    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Trace,
-    TraceState, Verdict, Violation, ViolationKind,
+    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
+    Stats, Trace, TraceState, Verdict, Violation, ViolationKind,
 };
 pub use state::{Channel, Faults, Network, State};
 pub use value::{Instance, Msg, Value};

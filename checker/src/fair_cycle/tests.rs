@@ -229,9 +229,8 @@ fn validate(c: &Case, l: &super::Lasso) -> Result<(), String> {
         Shape::Eventually => l.states.iter().all(|&s| !p[s as usize]),
         Shape::AlwaysEventually => cycle.iter().all(|&s| !p[s as usize]),
         Shape::EventuallyAlways => cycle.iter().any(|&s| !p[s as usize]),
-        Shape::LeadsTo => (0..=l.loop_at).any(|i| {
-            p[l.states[i] as usize] && l.states[i..].iter().all(|&s| !q[s as usize])
-        }),
+        Shape::LeadsTo => (0..=l.loop_at)
+            .any(|i| p[l.states[i] as usize] && l.states[i..].iter().all(|&s| !q[s as usize])),
     };
     if ok {
         Ok(())

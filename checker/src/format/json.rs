@@ -45,6 +45,9 @@ struct JsonViolation {
     #[serde(skip_serializing_if = "Option::is_none")]
     span: Option<JsonSpan>,
     trace: Vec<JsonStep>,
+    /// For a lasso, the step the behaviour loops back to.
+    #[serde(rename = "loop", skip_serializing_if = "Option::is_none")]
+    loop_at: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +122,7 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
                 message: v.message.clone(),
                 span: span(v.span),
                 trace: steps(spec, &v.trace),
+                loop_at: v.trace.loop_at,
             })
             .collect(),
         error: outcome.error.as_ref().map(|e| JsonError {
