@@ -142,7 +142,13 @@ fn worker_count_never_changes_the_report() {
         }
         v
     };
-    for spec in ["specs/bugs/2pc_commit_early.spec", "specs/2pc.spec"] {
+    for spec in [
+        "specs/bugs/2pc_commit_early.spec",
+        "specs/2pc.spec",
+        "specs/bugs/2pc_unfair.spec",
+        "specs/bugs/weak_fairness_blink.spec",
+        "specs/lang/properties.spec",
+    ] {
         let reports: Vec<_> = ["1", "2", "4"]
             .iter()
             .map(|w| strip(json(&["check", spec, "--format", "json", "--workers", w])))
@@ -167,6 +173,68 @@ fn writes_the_counterexample_as_itf() {
     let states = itf["states"].as_array().expect("an ITF trace has states");
     assert_eq!(states.len(), 7, "six steps after the initial state");
     assert_eq!(states[6]["#meta"]["index"], 6);
+}
+
+#[test]
+fn two_phase_commit_decides_under_fairness() {
+    check_exit("liveness_2pc_decides", &["check", "specs/2pc.spec"], 0);
+}
+
+#[test]
+fn two_phase_commit_without_fairness_stutters_before_the_coordinator_acts() {
+    check_exit(
+        "liveness_2pc_unfair",
+        &["check", "specs/bugs/2pc_unfair.spec"],
+        1,
+    );
+}
+
+#[test]
+fn strong_fairness_makes_an_intermittently_enabled_step_happen() {
+    check_exit(
+        "liveness_strong_fairness",
+        &["check", "specs/lang/strong_fairness.spec"],
+        0,
+    );
+}
+
+#[test]
+fn weak_fairness_allows_a_lasso_that_skips_an_intermittent_step() {
+    check_exit(
+        "liveness_weak_fairness_lasso",
+        &["check", "specs/bugs/weak_fairness_blink.spec"],
+        1,
+    );
+}
+
+#[test]
+fn json_summary_gives_the_lasso_loop_index() {
+    let summary = json(&[
+        "check",
+        "specs/bugs/weak_fairness_blink.spec",
+        "--format",
+        "json",
+    ]);
+    let violations = summary["violations"].as_array().expect("violations");
+    let leads_to = &violations[2];
+    assert_eq!(leads_to["property"], "LitLeadsToNoticed");
+    assert_eq!(leads_to["kind"], "temporal");
+    assert_eq!(leads_to["loop"], 1);
+    assert_eq!(leads_to["trace"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn writes_a_lasso_as_itf_with_its_loop_index() {
+    let out = temp_file("blink.itf.json", b"");
+    let run = specc(&[
+        "check",
+        "specs/bugs/weak_fairness_blink.spec",
+        "--trace-out",
+        arg(&out),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).expect("the trace file was written");
+    insta::assert_snapshot!("liveness_weak_fairness_itf", text);
 }
 
 #[test]
