@@ -82,6 +82,13 @@ impl Graph {
         }
     }
 
+    /// Releases the arrays' spare capacity once the graph is complete.
+    pub fn shrink(&mut self) {
+        self.starts.shrink_to_fit();
+        self.targets.shrink_to_fit();
+        self.labels.shrink_to_fit();
+    }
+
     /// The bytes held by the edge and state arrays.
     pub fn bytes(&self) -> u64 {
         (self.starts.capacity() * 8 + self.targets.capacity() * 4 + self.labels.capacity() * 4)

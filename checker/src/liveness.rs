@@ -298,6 +298,8 @@ fn explore<'s>(
         }
         graph.push_state(&mut edges);
     }
+    drop(index);
+    graph.shrink();
     Ok(Explored {
         graph,
         fps,

@@ -101,7 +101,7 @@ pub struct Stats {
 
 /// The size of the state graph the liveness search recorded (without
 /// symmetry reduction), and the bytes of its flat arrays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LivenessStats {
     pub states: u64,
     pub edges: u64,
