@@ -208,6 +208,40 @@ fn weak_fairness_allows_a_lasso_that_skips_an_intermittent_step() {
 }
 
 #[test]
+fn warns_that_a_depth_bound_makes_liveness_unreliable() {
+    check_exit(
+        "liveness_depth_bound_warning",
+        &[
+            "check",
+            "specs/lang/strong_fairness.spec",
+            "--max-depth",
+            "2",
+        ],
+        3,
+    );
+}
+
+#[test]
+fn warns_that_a_state_constraint_makes_liveness_unreliable() {
+    let source = std::fs::read_to_string(repo().join("specs/lang/strong_fairness.spec"))
+        .expect("the spec is readable");
+    let path = temp_file(
+        "constrained.spec",
+        format!("{source}\nconstraint not Lamp.noticed\n").as_bytes(),
+    );
+    let run = specc(&["check", arg(&path)]);
+    assert!(
+        run.stderr
+            .contains("a state constraint makes liveness verdicts unreliable"),
+        "{}",
+        run.stderr
+    );
+    // Outside the constraint the lamp can only stutter, so the noticed
+    // state is never left: the properties still hold on this graph.
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
 fn json_summary_gives_the_lasso_loop_index() {
     let summary = json(&[
         "check",
