@@ -70,7 +70,11 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
         Format::Text => {
             terminal::print_diagnostics(&name, &source, &checker::diagnostics(&outcome));
-            print!("{}", checker::text_report(&spec, &outcome));
+            let locate = |span: ir::Span| {
+                let (line, column) = spec_lang::line_column(&source, span.start);
+                Some(format!("{line}:{column}"))
+            };
+            print!("{}", checker::text_report_located(&spec, &outcome, &locate));
         }
     }
     match outcome.result {
@@ -82,7 +86,7 @@ pub fn run(args: &CheckArgs) -> Exit {
 }
 
 /// Reads and decodes a spec file, printing any problem.
-fn load(path: &Path) -> Result<String, Exit> {
+pub fn load(path: &Path) -> Result<String, Exit> {
     let name = path.display().to_string();
     let bytes = read_spec(path).map_err(|message| {
         terminal::print_error(&message);
@@ -171,7 +175,7 @@ fn liveness_notes(spec: &ir::Spec, args: &CheckArgs) -> Vec<spec_lang::Diagnosti
             )
             .with_label("checked only on the states inside the constraints")
             .with_note(
-                "note: states outside a constraint are not expanded, so behaviours through them stutter there",
+                "note: states outside a constraint are not expanded, so runs that leave the constraints are not judged",
             ),
         );
     }

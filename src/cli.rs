@@ -17,6 +17,17 @@ pub struct Cli {
 pub enum Command {
     /// Check a spec: parse, type-check, then explore every reachable state.
     Check(CheckArgs),
+    /// Print each role's steps projected from the spec's choreography.
+    Project(ProjectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProjectArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Override a parameter's default value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
 }
 
 #[derive(Args, Debug)]

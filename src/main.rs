@@ -4,6 +4,7 @@
 mod check;
 mod cli;
 mod progress;
+mod project;
 mod terminal;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Check(args) => check::run(&args),
+        cli::Command::Project(args) => project::run(&args),
     };
     ExitCode::from(code as u8)
 }

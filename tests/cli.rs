@@ -360,3 +360,176 @@ fn reports_errors_of_a_ten_megabyte_file_without_echoing_it() {
     assert!(run.stderr.contains("mismatched types"), "{}", run.stderr);
     assert!(run.stderr.len() < 2000, "{}", run.stderr);
 }
+
+#[test]
+fn projects_a_choreography_into_each_roles_steps() {
+    check_exit("project_2pc_chor", &["project", "specs/2pc_chor.spec"], 0);
+}
+
+#[test]
+fn refuses_to_project_a_spec_without_a_choreography() {
+    check_exit("project_no_choreography", &["project", "specs/2pc.spec"], 2);
+}
+
+#[test]
+fn refuses_to_project_a_choreography_that_cannot_be_realised() {
+    check_exit(
+        "project_unrealisable",
+        &["project", "specs/errors/chor_knowledge_of_choice.spec"],
+        2,
+    );
+}
+
+#[test]
+fn names_the_choreography_line_of_each_step_in_a_counterexample() {
+    check_exit(
+        "bug_2pc_chor_ignores_no_votes",
+        &[
+            "check",
+            "specs/bugs/2pc_chor_ignores_no_votes.spec",
+            "--param",
+            "N=2",
+            "--workers",
+            "1",
+        ],
+        1,
+    );
+}
+
+// The protocol library (docs/protocols.md): every spec holds with its
+// default parameters and explores exactly the pinned number of states, and
+// every broken variant is caught with the counterexample in its snapshot.
+
+/// Checks a library spec with its defaults: it must hold, with these counts.
+fn library_spec_holds(spec: &str, distinct_states: u64, depth: u64) {
+    let summary = json(&["check", spec, "--format", "json", "--progress", "never"]);
+    assert_eq!(summary["result"], "ok", "{spec}: {summary}");
+    assert_eq!(
+        (
+            summary["distinct_states"].as_u64(),
+            summary["depth"].as_u64()
+        ),
+        (Some(distinct_states), Some(depth)),
+        "{spec}: {summary}"
+    );
+}
+
+#[test]
+fn two_phase_commit_holds_with_pinned_state_counts() {
+    library_spec_holds("specs/2pc.spec", 97, 12);
+}
+
+#[test]
+fn three_phase_commit_holds_under_coordinator_crash_with_pinned_state_counts() {
+    library_spec_holds("specs/3pc.spec", 3086, 21);
+}
+
+#[test]
+fn raft_holds_under_crash_recovery_with_pinned_state_counts() {
+    library_spec_holds("specs/raft.spec", 106_885, 33);
+}
+
+#[test]
+fn chain_replication_holds_under_fail_stop_with_pinned_state_counts() {
+    library_spec_holds("specs/chain_replication.spec", 47_991, 24);
+}
+
+#[test]
+fn chandy_lamport_snapshot_holds_with_pinned_state_counts() {
+    library_spec_holds("specs/chandy_lamport.spec", 148_785, 20);
+}
+
+#[test]
+fn catches_two_phase_commit_without_vote_check() {
+    check_exit(
+        "bug_2pc_no_vote_check",
+        &["check", "specs/bugs/2pc_no_vote_check.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_three_phase_commit_inconsistency_under_partition() {
+    check_exit(
+        "bug_3pc_partition",
+        &["check", "specs/bugs/3pc_partition.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_raft_voter_without_up_to_date_check() {
+    check_exit(
+        "bug_raft_no_uptodate_check",
+        &["check", "specs/bugs/raft_no_uptodate_check.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_raft_leader_committing_an_old_term_entry() {
+    check_exit(
+        "bug_raft_commit_old_term",
+        &["check", "specs/bugs/raft_commit_old_term.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_chain_replication_acknowledging_at_the_head() {
+    check_exit(
+        "bug_chain_ack_at_head",
+        &["check", "specs/bugs/chain_ack_at_head.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_chain_replication_reading_at_the_head() {
+    check_exit(
+        "bug_chain_read_at_head",
+        &["check", "specs/bugs/chain_read_at_head.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_snapshot_over_non_fifo_channels() {
+    check_exit(
+        "bug_snapshot_non_fifo",
+        &["check", "specs/bugs/snapshot_non_fifo.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_snapshot_without_channel_state() {
+    check_exit(
+        "bug_snapshot_no_channel_state",
+        &["check", "specs/bugs/snapshot_no_channel_state.spec"],
+        1,
+    );
+}
+
+#[test]
+fn primary_backup_holds_under_crash_stop_with_pinned_state_counts() {
+    library_spec_holds("specs/primary_backup.spec", 3951, 18);
+}
+
+#[test]
+fn catches_primary_backup_acknowledging_before_the_backup() {
+    check_exit(
+        "bug_primary_backup_ack_early",
+        &["check", "specs/bugs/primary_backup_ack_early.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_primary_backup_taking_over_without_the_arbiter() {
+    check_exit(
+        "bug_primary_backup_no_arbiter",
+        &["check", "specs/bugs/primary_backup_no_arbiter.spec"],
+        1,
+    );
+}

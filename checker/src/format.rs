@@ -10,9 +10,9 @@ mod text;
 pub use diagnostics::diagnostics;
 pub use itf::itf_trace;
 pub use json::json_summary;
-pub use text::{text_report, text_trace};
+pub use text::{Locate, text_report, text_report_located, text_trace, text_trace_located};
 
-use spec_lang::ir::Spec;
+use spec_lang::ir::{Span, Spec};
 
 use crate::model::Layout;
 use crate::outcome::{Action, Trace};
@@ -32,6 +32,8 @@ struct Row {
     sent: Vec<String>,
     /// The variables that changed, by display name, with their new values.
     changes: Vec<(String, String)>,
+    /// The choreography statement the step was projected from.
+    origin: Option<Span>,
 }
 
 /// The rows of a trace: the initial state (all variables), every step
@@ -53,6 +55,7 @@ fn rows(spec: &Spec, trace: &Trace) -> Vec<Row> {
                 received: None,
                 sent: Vec::new(),
                 changes: Vec::new(),
+                origin: None,
             },
             Some(a) => action_row(spec, n, a),
         };
@@ -78,6 +81,7 @@ fn action_row(spec: &Spec, step: usize, action: &Action) -> Row {
         received,
         sent: Vec::new(),
         changes: Vec::new(),
+        origin: None,
     };
     match action {
         Action::Step {
@@ -97,6 +101,7 @@ fn action_row(spec: &Spec, step: usize, action: &Action) -> Row {
             received: received.as_ref().map(|m| m.display_routed(spec)),
             sent: sent.iter().map(|m| m.display_routed(spec)).collect(),
             changes: Vec::new(),
+            origin: spec.steps.get(id.index()).and_then(|s| s.origin),
         },
         Action::Lose(m) => row("network".into(), "lose", Some(m.display_routed(spec))),
         Action::Duplicate(m) => row("network".into(), "duplicate", Some(m.display_routed(spec))),

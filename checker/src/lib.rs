@@ -30,7 +30,10 @@ mod trace;
 mod value;
 
 pub use explore::check;
-pub use format::{diagnostics, itf_trace, json_summary, text_report, text_trace};
+pub use format::{
+    Locate, diagnostics, itf_trace, json_summary, text_report, text_report_located, text_trace,
+    text_trace_located,
+};
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
     Stats, Trace, TraceState, Verdict, Violation, ViolationKind,

@@ -159,7 +159,12 @@ pub fn check_liveness(spec: &Spec, config: &CheckConfig) -> Found {
     for (n, shape, pi, qi) in shapes {
         let p = &explored.values[pi];
         let q = qi.map_or(p, |qi| &explored.values[qi]);
-        let sets = negation(shape, p, q);
+        let mut sets = negation(shape, p, q);
+        // A run that leaves the state constraints is not judged: no
+        // violating cycle may pass through a state that was not expanded.
+        for (stay, &outside) in sets.stay.iter_mut().zip(&explored.outside) {
+            *stay &= !outside;
+        }
         let Some(lasso) = find_lasso(&explored.graph, &sets.problem()) else {
             continue;
         };
@@ -197,6 +202,8 @@ struct Explored<'s> {
     fps: Vec<u64>,
     /// For each predicate, its value in every state.
     values: Vec<Vec<bool>>,
+    /// The states outside a state constraint (not expanded).
+    outside: Vec<bool>,
     actions: Actions<'s>,
 }
 
@@ -215,6 +222,7 @@ fn explore<'s>(
     let mut index: HashMap<u64, u32, Identity> = HashMap::with_hasher(Identity);
     let mut fps = Vec::new();
     let mut values: Vec<Vec<bool>> = vec![Vec::new(); frames.len()];
+    let mut outside = Vec::new();
     let mut queue: VecDeque<(Vec<u8>, u32)> = VecDeque::new();
     let mut bytes = Vec::new();
     encode_state(&model.initial_state(), &mut bytes);
@@ -248,6 +256,7 @@ fn explore<'s>(
                 inside = false;
             }
         }
+        outside.push(!inside);
         edges.clear();
         let expand = inside && config.max_depth.is_none_or(|max| depth < max);
         if expand {
@@ -304,6 +313,7 @@ fn explore<'s>(
         graph,
         fps,
         values,
+        outside,
         actions,
     })
 }

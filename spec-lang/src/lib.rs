@@ -14,6 +14,7 @@ pub mod ir;
 mod lower;
 mod names;
 mod parse;
+mod project;
 mod resolve;
 mod source;
 mod span;
@@ -54,13 +55,16 @@ pub fn parse(source: &str) -> Result<ast::SpecFile, Vec<Diagnostic>> {
 /// [`Compiled::warnings`].
 pub fn compile(source: &str, overrides: &[ParamOverride]) -> Result<Compiled, Vec<Diagnostic>> {
     let file = parse(source)?;
-    compile_file(&file, overrides)
+    lower::lower(&file, Some(source), overrides)
 }
 
 /// Resolves, type-checks and lowers a parsed spec.
+///
+/// Without the source text, a choreography's points are named `P1`, `P2`,
+/// ... instead of after their lines; [`compile`] names them `L12`.
 pub fn compile_file(
     file: &ast::SpecFile,
     overrides: &[ParamOverride],
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    lower::lower(file, overrides)
+    lower::lower(file, None, overrides)
 }

@@ -16,7 +16,46 @@ use crate::span::{Ident, Span};
 use crate::typeck::Site;
 use crate::{Compiled, ParamOverride};
 
+/// Projects the choreography (if any) into steps, then lowers the result.
+/// `source` gives line numbers to the projection's point names and messages.
 pub(crate) fn lower(
+    file: &ast::SpecFile,
+    source: Option<&str>,
+    overrides: &[ParamOverride],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let Some(projection) = crate::project::project(file, source) else {
+        return lower_file(file, overrides);
+    };
+    let user_steps = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, ast::Item::Step(_)))
+        .count();
+    match lower_file(&projection.file, overrides) {
+        Ok(mut compiled) if projection.errors.is_empty() => {
+            let spec = &mut compiled.spec;
+            for (role, var) in &projection.synthetic {
+                for v in &mut spec.vars {
+                    if v.name == *var && spec.roles[v.role.index()].name == *role {
+                        v.synthetic = true;
+                    }
+                }
+            }
+            for (step, origin) in spec.steps[user_steps..].iter_mut().zip(&projection.origins) {
+                step.origin = Some(*origin);
+            }
+            Ok(compiled)
+        }
+        Ok(_) => Err(projection.errors),
+        Err(mut errors) => {
+            errors.extend(projection.errors);
+            errors.sort_by_key(|d| (d.primary.span.start, d.primary.span.end));
+            Err(errors)
+        }
+    }
+}
+
+fn lower_file(
     file: &ast::SpecFile,
     overrides: &[ParamOverride],
 ) -> Result<Compiled, Vec<Diagnostic>> {

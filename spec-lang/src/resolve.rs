@@ -287,21 +287,6 @@ impl<'a> Cx<'a> {
                         consts: Vec::new(),
                     });
                 }
-                ast::Item::Choreography(decl) => {
-                    let keyword = Span {
-                        start: decl.span.start,
-                        end: decl.span.start.saturating_add(12).min(decl.name.span.start),
-                    };
-                    self.error(
-                        Diagnostic::error(
-                            keyword,
-                            "choreographies are not supported yet: their projection into \
-                             steps is not implemented",
-                        )
-                        .with_label("choreography declared here")
-                        .with_note("help: write the protocol as steps (`on Role step ...`)"),
-                    );
-                }
                 ast::Item::Network(_)
                 | ast::Item::Fault(_)
                 | ast::Item::Step(_)
@@ -310,6 +295,9 @@ impl<'a> Cx<'a> {
                 | ast::Item::Fairness(_)
                 | ast::Item::Terminal(_)
                 | ast::Item::Constraint(_) => {}
+                // The projection has replaced the choreography by steps
+                // before this pass runs.
+                ast::Item::Choreography(_) => {}
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The counterexample as a text table, and a short text report.
 
-use spec_lang::ir::Spec;
+use spec_lang::ir::{Span, Spec};
 
 use super::{Row, rows};
 use crate::outcome::{CheckOutcome, IncompleteReason, Trace, Verdict};
@@ -11,9 +11,15 @@ use crate::outcome::{CheckOutcome, IncompleteReason, Trace, Verdict};
 /// failed (assertion or runtime error) is the last row, marked `[fails]`.
 /// Columns that are empty on every row are left out.
 pub fn text_trace(spec: &Spec, trace: &Trace) -> String {
+    text_trace_located(spec, trace, &|_| None)
+}
+
+/// Like [`text_trace`], naming the choreography line each projected step
+/// came from: `locate` turns a step's origin into text such as `12:5`.
+pub fn text_trace_located(spec: &Spec, trace: &Trace, locate: Locate<'_>) -> String {
     let rows = rows(spec, trace);
     let headers = ["step", "instance", "action", "received", "sent", "changes"];
-    let cells: Vec<[Vec<String>; 6]> = rows.iter().map(cells_of).collect();
+    let cells: Vec<[Vec<String>; 6]> = rows.iter().map(|r| cells_of(r, locate)).collect();
     let keep: Vec<usize> = (0..headers.len())
         .filter(|&c| c == 0 || c == 2 || cells.iter().any(|r| !r[c].is_empty()))
         .collect();
@@ -35,8 +41,14 @@ pub fn text_trace(spec: &Spec, trace: &Trace) -> String {
     out
 }
 
-fn cells_of(row: &Row) -> [Vec<String>; 6] {
+/// Turns a span into `line:column` text, when the caller has the source.
+pub type Locate<'a> = &'a dyn Fn(Span) -> Option<String>;
+
+fn cells_of(row: &Row, locate: Locate<'_>) -> [Vec<String>; 6] {
     let mut action = row.action.clone();
+    if let Some(at) = row.origin.and_then(locate) {
+        action = format!("{action} (chor {at})");
+    }
     if row.fault {
         action = format!("[fault] {action}");
     }
@@ -94,6 +106,12 @@ fn write_row(out: &mut String, keep: &[usize], widths: &[usize], cells: &[Vec<St
 /// error if any, and the statistics. Spans are not rendered here; the
 /// caller, who has the source, renders them as diagnostics.
 pub fn text_report(spec: &Spec, outcome: &CheckOutcome) -> String {
+    text_report_located(spec, outcome, &|_| None)
+}
+
+/// Like [`text_report`], with trace tables that name the choreography line
+/// of each projected step (see [`text_trace_located`]).
+pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'_>) -> String {
     let mut out = String::new();
     for v in &outcome.violations {
         let what = match v.kind {
@@ -120,7 +138,7 @@ pub fn text_report(spec: &Spec, outcome: &CheckOutcome) -> String {
             )),
             None => out.push_str(&format!("{what} after {last} steps:\n\n")),
         }
-        out.push_str(&text_trace(spec, &v.trace));
+        out.push_str(&text_trace_located(spec, &v.trace, locate));
         match v.trace.loop_at {
             Some(k) if k == last => out.push_str(&format!(
                 "  (stutters at step {k} forever: no fair step is enabled there)\n"
@@ -139,7 +157,7 @@ pub fn text_report(spec: &Spec, outcome: &CheckOutcome) -> String {
                 "\nReached after {} steps:\n\n",
                 t.states.len() - 1
             ));
-            out.push_str(&text_trace(spec, t));
+            out.push_str(&text_trace_located(spec, t, locate));
             out.push('\n');
         }
     }

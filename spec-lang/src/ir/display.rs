@@ -257,7 +257,80 @@ impl Spec {
         Ok(())
     }
 
+    /// What a choreography became: for each role that takes part, its
+    /// synthetic variables and the steps projected from the choreography,
+    /// each headed by the choreography line it came from. `locate` turns a
+    /// span into text such as `12:5`.
+    pub fn projection_text(&self, locate: &dyn Fn(Span) -> String) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.write_projection(&mut out, locate);
+        out
+    }
+
+    fn write_projection(&self, out: &mut String, locate: &dyn Fn(Span) -> String) -> fmt::Result {
+        for (index, role) in self.roles.iter().enumerate() {
+            let steps: Vec<(usize, &Step)> = self
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.role.index() == index && s.origin.is_some())
+                .collect();
+            let vars: Vec<&Var> = role
+                .vars
+                .iter()
+                .filter_map(|v| self.vars.get(v.index()))
+                .filter(|v| v.synthetic)
+                .collect();
+            if steps.is_empty() && vars.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let count = if role.indexed {
+                format!("[{}]", role.count)
+            } else {
+                String::new()
+            };
+            writeln!(out, "role {}{count} {{", role.name)?;
+            for v in vars {
+                let ty = match &v.ty {
+                    Type::Enum(e) => self.enums.get(e.index()).map_or_else(
+                        || self.type_name(&v.ty),
+                        |e| format!("enum {{ {} }}", e.variants.join(", ")),
+                    ),
+                    other => self.type_name(other),
+                };
+                let init = Printer::new(self, &v.init.locals).expr(&v.init.expr);
+                writeln!(out, "  var {}: {ty} = {init}", v.name)?;
+            }
+            writeln!(out, "}}")?;
+            for (_, step) in steps {
+                out.push('\n');
+                if let Some(origin) = step.origin {
+                    writeln!(out, "// from the choreography at {}", locate(origin))?;
+                }
+                self.write_step_body(out, step)?;
+            }
+        }
+        Ok(())
+    }
+
     fn write_step(&self, out: &mut String, index: usize, step: &Step) -> fmt::Result {
+        writeln!(out, "// step {index}")?;
+        let locals: Vec<String> = step
+            .locals
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{i} {}: {}", l.name, self.type_name(&l.ty)))
+            .collect();
+        writeln!(out, "// locals: {}", locals.join(", "))?;
+        self.write_step_body(out, step)
+    }
+
+    /// A step as source: `on Role ... when guard { body }`.
+    fn write_step_body(&self, out: &mut String, step: &Step) -> fmt::Result {
         let p = Printer::new(self, &step.locals);
         let role = self.role_name(step.role);
         let me = p.local_name(Step::SELF);
@@ -293,14 +366,6 @@ impl Spec {
                 )
             }
         };
-        writeln!(out, "// step {index}")?;
-        let locals: Vec<String> = step
-            .locals
-            .iter()
-            .enumerate()
-            .map(|(i, l)| format!("{i} {}: {}", l.name, self.type_name(&l.ty)))
-            .collect();
-        writeln!(out, "// locals: {}", locals.join(", "))?;
         let indexed = self.roles.get(step.role.index()).is_some_and(|r| r.indexed);
         if indexed {
             writeln!(out, "on {role}[{me}] {trigger}")?;

@@ -346,6 +346,16 @@ impl Scanner<'_> {
     /// A token that no expression contains: every expression of the current
     /// frame has ended.
     fn end_of_statement(&mut self) {
+        // A `<` after `set` (or `seq`, ...) that no `>` closed was a
+        // comparison, not a type: statements and declarations never occur
+        // inside type arguments.
+        while self
+            .frames
+            .last()
+            .is_some_and(|frame| frame.bracket == Bracket::Angle)
+        {
+            self.pop();
+        }
         let frame = self.frame();
         let closed = frame.open_keywords;
         frame.open_keywords = 0;

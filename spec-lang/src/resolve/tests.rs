@@ -227,20 +227,6 @@ on R step go { x := 0 }
 }
 
 #[test]
-fn refuses_a_choreography_honestly() {
-    error!(
-        "protocol P
-role A { var x: bool = false }
-role B { var y: bool = false }
-message Ping
-choreography Main {
-  A -> B: Ping
-}
-",
-    );
-}
-
-#[test]
 fn refuses_an_unknown_step_in_fairness_with_a_hint() {
     error!(
         "protocol P

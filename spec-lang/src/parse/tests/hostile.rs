@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use super::*;
 
-/// How long one hostile input may take. Generous, because the machine may
-/// be busy; quadratic behaviour on these sizes would take minutes, and
-/// exponential forever.
-const BUDGET: Duration = Duration::from_secs(10);
+/// How long one hostile input may take: a guard against hangs, generous
+/// because the machine may be busy (tests have met a load of 13 on two
+/// cores). Growth faster than linear is caught by [`scales_linearly`], which
+/// compares times measured side by side.
+const BUDGET: Duration = Duration::from_secs(60);
 
 /// The big inputs (ten megabytes, a million terms) are a tenth of their
 /// size in debug builds, where the parser is several times slower; run
@@ -326,4 +327,62 @@ fn rejects_misplaced_not_and_chained_comparisons_without_recursing() {
         &invariant(&vec!["a"; DEEP].join(" == not ")),
         Outcome::Fails("`not` needs parentheses"),
     );
+}
+
+#[test]
+fn does_not_count_comparisons_with_names_like_types_as_nesting() {
+    // `set < 3` looks like the start of `set<T>` to the scan.
+    let source = format!(
+        "protocol P\nrole A {{ var set: int = 0 }}\n{}",
+        "invariant I: A.set < 3 and A.set > -1\ninvariant J: A.set < 3\n".repeat(1000)
+    );
+    check_bounded(&source, Outcome::Parses);
+}
+
+/// The best of three timings of parsing `source`.
+fn best_time(source: &str) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            let _ = crate::parse(source);
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Eight times the input takes well under 32 times as long (linear is 8,
+/// quadratic 64), for valid specs, long chains and rejected nesting.
+#[test]
+fn scales_linearly() {
+    let spec = |n: usize| {
+        let mut source = String::from("protocol Big\n");
+        for i in 0..n {
+            source.push_str(&format!(
+                "role R{i} {{ var x: 0..3 = 0 }}\n\
+                 on R{i} step s when x < 3 {{ x := x + 1 }}\n\
+                 invariant I{i}: R{i}.x <= 3 and not (R{i}.x < 0)\n"
+            ));
+        }
+        source
+    };
+    let chain = |n: usize| invariant(&vec!["a.b[1]"; n].join(" and "));
+    let deep = |n: usize| invariant(&format!("{}x", "not - ".repeat(n)));
+    let comment = |n: usize| format!("protocol P\n/*{}", "x".repeat(n * 100));
+    let shapes: [(&str, &dyn Fn(usize) -> String); 4] = [
+        ("spec", &spec),
+        ("chain", &chain),
+        ("deep", &deep),
+        ("comment", &comment),
+    ];
+    for (name, make) in shapes {
+        let small = best_time(&make(500));
+        let large = best_time(&make(4000));
+        // Below a millisecond the ratio is noise.
+        let small = small.max(Duration::from_millis(1));
+        assert!(
+            large < small * 32,
+            "{name}: {large:?} for 8x the input of {small:?}"
+        );
+    }
 }
