@@ -34,20 +34,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         return Exit::Ok;
     }
 
-    // Debt: temporal properties are parsed and type-checked but the checker
-    // verifies only safety so far; say so rather than imply they hold.
-    let unchecked: Vec<spec_lang::Diagnostic> = spec
-        .properties
-        .iter()
-        .map(|p| {
-            spec_lang::Diagnostic::warning(p.span, format!("property `{}` is not checked", p.name))
-                .with_label("temporal properties are not verified yet")
-                .with_note(
-                    "note: only invariants, assertions and deadlock are checked in this version",
-                )
-        })
-        .collect();
-    terminal::print_diagnostics(&name, &source, &unchecked);
+    terminal::print_diagnostics(&name, &source, &liveness_notes(&spec, args));
 
     let config = CheckConfig {
         workers: args.workers.map_or_else(default_workers, usize::from),
@@ -165,4 +152,49 @@ fn write_trace(
     let text =
         serde_json::to_string_pretty(&json).map_err(|e| format!("cannot encode the trace: {e}"))?;
     std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// Warnings about what makes a liveness verdict weaker than it looks: the
+/// liveness search runs without symmetry reduction, and a state constraint
+/// or a depth bound cuts behaviours short (a state that is not expanded can
+/// only stutter, which may hide or invent a violation).
+fn liveness_notes(spec: &ir::Spec, args: &CheckArgs) -> Vec<spec_lang::Diagnostic> {
+    let Some(first) = spec
+        .properties
+        .iter()
+        .find(|p| !matches!(p.formula, ir::Temporal::Always(_)))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if !spec.constraints.is_empty() {
+        out.push(
+            spec_lang::Diagnostic::warning(
+                first.span,
+                "a state constraint makes liveness verdicts unreliable",
+            )
+            .with_label("checked only on the states inside the constraints")
+            .with_note(
+                "note: states outside a constraint are not expanded, so runs that leave the constraints are not judged",
+            ),
+        );
+    }
+    if args.max_depth.is_some() {
+        out.push(
+            spec_lang::Diagnostic::warning(
+                first.span,
+                "a depth bound makes liveness verdicts unreliable",
+            )
+            .with_label("checked only on the states within the depth bound")
+            .with_note(
+                "note: states at the depth bound are not expanded, so behaviours stutter there",
+            ),
+        );
+    }
+    if !args.no_symmetry && spec.roles.iter().any(|r| r.symmetric) {
+        eprintln!(
+            "note: temporal properties are checked without symmetry reduction (fairness is about individual instances); invariants still use it"
+        );
+    }
+    out
 }

@@ -40,10 +40,12 @@ use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use spec_lang::ir::Temporal;
 
 use crate::encode::decode_state;
 use crate::eval::{Env, EvalError};
 use crate::fingerprint::fingerprint;
+use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::model::Model;
 use crate::outcome::{
     CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Verdict, Violation,
@@ -195,6 +197,18 @@ fn check_with(
     internals: Internals,
 ) -> CheckOutcome {
     let start = Instant::now();
+    // `always P` is an invariant: the safety search checks it.
+    let with_always;
+    let spec = if spec
+        .properties
+        .iter()
+        .any(|p| matches!(p.formula, Temporal::Always(_)))
+    {
+        with_always = always_as_invariants(spec);
+        &with_always
+    } else {
+        spec
+    };
     let workers = config.workers.max(1);
     let stats = Stats {
         workers,
@@ -234,7 +248,60 @@ fn check_with(
         internals,
         workers,
     };
-    pool.install(move || explorer.run())
+    let outcome = pool.install(move || explorer.run());
+    if outcome.result == Verdict::Ok && has_liveness(spec) {
+        return add_liveness(spec, config, outcome, start);
+    }
+    outcome
+}
+
+/// A copy of the spec with each `always P` property as an invariant.
+fn always_as_invariants(spec: &spec_lang::ir::Spec) -> spec_lang::ir::Spec {
+    let mut out = spec.clone();
+    for p in &spec.properties {
+        if let Temporal::Always(cond) = &p.formula {
+            out.invariants.push(spec_lang::ir::Invariant {
+                name: p.name.clone(),
+                cond: cond.clone(),
+                span: p.span,
+            });
+        }
+    }
+    out
+}
+
+/// Runs the liveness search after a safety search that found nothing.
+fn add_liveness(
+    spec: &spec_lang::ir::Spec,
+    config: &CheckConfig,
+    mut outcome: CheckOutcome,
+    start: Instant,
+) -> CheckOutcome {
+    match check_liveness(spec, config) {
+        Found::Holds {
+            states,
+            edges,
+            bytes,
+        } => {
+            outcome.stats.liveness = Some(crate::outcome::LivenessStats {
+                states,
+                edges,
+                graph_bytes: bytes,
+            });
+        }
+        Found::Violated(violations) => {
+            outcome.result = Verdict::Violation;
+            outcome.violations = violations;
+        }
+        Found::Incomplete(reason) => outcome.result = Verdict::Incomplete { reason },
+        Found::Error(e) => {
+            outcome.result = Verdict::Error;
+            outcome.error = Some(*e);
+        }
+    }
+    outcome.stats.elapsed = start.elapsed();
+    outcome.stats.states_per_sec = per_sec(outcome.stats.distinct, outcome.stats.elapsed);
+    outcome
 }
 
 fn error_outcome(
@@ -720,6 +787,7 @@ impl Explorer<'_> {
                 elapsed,
                 states_per_sec: per_sec(counts.distinct, elapsed),
                 peak_memory: self.peak_memory.load(Relaxed),
+                liveness: None,
             },
             violations,
             error,

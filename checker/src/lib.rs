@@ -15,8 +15,11 @@ mod encode;
 mod eval;
 mod exec;
 mod explore;
+mod fair_cycle;
 mod fingerprint;
 mod format;
+mod graph;
+mod liveness;
 mod model;
 mod outcome;
 mod seen;
@@ -33,8 +36,8 @@ pub use format::{
     text_trace_located,
 };
 pub use outcome::{
-    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Trace,
-    TraceState, Verdict, Violation, ViolationKind,
+    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
+    Stats, Trace, TraceState, Verdict, Violation, ViolationKind,
 };
 pub use state::{Channel, Faults, Network, State};
 pub use validate::{TraceError, TraceReport, validate_trace};

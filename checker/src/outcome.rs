@@ -95,6 +95,17 @@ pub struct Stats {
     /// The peak estimated memory of the seen-set, the parent index and the
     /// queues, in bytes.
     pub peak_memory: u64,
+    /// The liveness search's graph, when it ran to the end.
+    pub liveness: Option<LivenessStats>,
+}
+
+/// The size of the state graph the liveness search recorded (without
+/// symmetry reduction), and the bytes of its flat arrays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LivenessStats {
+    pub states: u64,
+    pub edges: u64,
+    pub graph_bytes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +125,8 @@ pub enum ViolationKind {
     Invariant,
     Assertion,
     Deadlock,
+    /// A temporal property, violated by a fair lasso.
+    Temporal,
 }
 
 impl ViolationKind {
@@ -122,6 +135,7 @@ impl ViolationKind {
             ViolationKind::Invariant => "invariant",
             ViolationKind::Assertion => "assertion",
             ViolationKind::Deadlock => "deadlock",
+            ViolationKind::Temporal => "temporal",
         }
     }
 }
@@ -143,6 +157,11 @@ pub struct Trace {
     /// The action that failed in the last state (an assertion or a runtime
     /// error inside a step), if the trace ends that way.
     pub failed: Option<Action>,
+    /// For a lasso (a liveness counterexample), where the behaviour loops
+    /// back to after the last state: the last state equals
+    /// `states[loop_at]`, or `loop_at` is the last index and the behaviour
+    /// stutters there forever.
+    pub loop_at: Option<usize>,
 }
 
 #[derive(Clone, Debug)]

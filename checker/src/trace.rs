@@ -175,6 +175,7 @@ fn replay(
         trace: Trace {
             states,
             failed: None,
+            loop_at: None,
         },
         stored: current,
         to_concrete,

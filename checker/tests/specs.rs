@@ -77,3 +77,63 @@ fn bug_variants_have_snapshotted_counterexamples() {
         check_bug(&format!("bugs/{f}"));
     }
 }
+
+#[test]
+fn liveness_verdicts_and_lassos_are_identical_for_any_number_of_workers() {
+    for path in [
+        "2pc.spec",
+        "bugs/2pc_unfair.spec",
+        "bugs/weak_fairness_blink.spec",
+        "lang/strong_fairness.spec",
+        "lang/properties.spec",
+    ] {
+        let (spec, _) = compile(path, &[]);
+        let results: Vec<String> = [1, 2, 4]
+            .iter()
+            .map(|&w| {
+                let out = run(&spec, &config(w));
+                let lassos: Vec<_> = out
+                    .violations
+                    .iter()
+                    .map(|v| (&v.property, &v.trace.states, v.trace.loop_at))
+                    .collect();
+                format!(
+                    "{:?} {:?} {:?} {lassos:?}",
+                    out.result, out.stats.distinct, out.stats.liveness
+                )
+            })
+            .collect();
+        assert_eq!(results[0], results[1], "{path}: 1 vs 2 workers");
+        assert_eq!(results[0], results[2], "{path}: 1 vs 4 workers");
+    }
+}
+
+#[test]
+fn two_phase_commit_decides_only_under_fairness() {
+    let (spec, _) = compile("2pc.spec", &[]);
+    assert_eq!(run(&spec, &config(2)).result, Verdict::Ok);
+    let (unfair, _) = compile("bugs/2pc_unfair.spec", &[]);
+    let out = run(&unfair, &config(2));
+    assert_eq!(out.result, Verdict::Violation);
+    let v = &out.violations[0];
+    assert_eq!(v.property, "Decided");
+    // The coordinator never acts: the run stutters in the initial state.
+    assert_eq!(v.trace.states.len(), 1);
+    assert_eq!(v.trace.loop_at, Some(0));
+}
+
+#[test]
+fn only_strong_fairness_makes_an_intermittent_step_happen() {
+    let (strong, _) = compile("lang/strong_fairness.spec", &[]);
+    assert_eq!(run(&strong, &config(2)).result, Verdict::Ok);
+    let (weak, _) = compile("bugs/weak_fairness_blink.spec", &[]);
+    let out = run(&weak, &config(2));
+    let violated: Vec<&str> = out.violations.iter().map(|v| v.property.as_str()).collect();
+    assert_eq!(violated, ["Noticed", "NoticedForGood", "LitLeadsToNoticed"]);
+    for v in &out.violations {
+        let k = v.trace.loop_at.expect("a lasso");
+        let last = v.trace.states.len() - 1;
+        assert!(k < last, "{}: a real cycle, not stuttering", v.property);
+        assert_eq!(v.trace.states[k].state, v.trace.states[last].state);
+    }
+}

@@ -29,6 +29,10 @@ pub fn diagnostics(outcome: &CheckOutcome) -> Vec<Diagnostic> {
             )
             .with_label(format!("fails in step {} of the trace", steps + 1)),
             ViolationKind::Deadlock => continue,
+            ViolationKind::Temporal => {
+                Diagnostic::error(v.span, format!("property `{}` is violated", v.property))
+                    .with_label(lasso_label(&v.trace))
+            }
         };
         out.push(d);
     }
@@ -47,4 +51,14 @@ pub fn diagnostics(outcome: &CheckOutcome) -> Vec<Diagnostic> {
         out.push(d);
     }
     out
+}
+
+/// How a lasso is described under the property it violates.
+fn lasso_label(trace: &crate::outcome::Trace) -> String {
+    let last = trace.states.len().saturating_sub(1);
+    match trace.loop_at {
+        Some(k) if k == last => format!("a fair behaviour stutters forever after {last} steps"),
+        Some(k) => format!("a fair behaviour of {last} steps loops back to step {k} forever"),
+        None => format!("violated after {last} steps"),
+    }
 }

@@ -44,7 +44,7 @@ pub fn itf_trace(spec: &Spec, trace: &Trace, description: &str) -> Json {
         .enumerate()
         .map(|(n, ts)| state_json(spec, &layout, n, &ts.state))
         .collect();
-    json!({
+    let mut doc = json!({
         "#meta": {
             "format": "ITF",
             "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html",
@@ -53,7 +53,14 @@ pub fn itf_trace(spec: &Spec, trace: &Trace, description: &str) -> Json {
         },
         "vars": vars,
         "states": states,
-    })
+    });
+    // A lasso's `loop` is the index of the state the behaviour returns to
+    // after the last one (the last state equals it, or both are the same
+    // state stuttering forever).
+    if let (Some(k), Some(obj)) = (trace.loop_at, doc.as_object_mut()) {
+        obj.insert("loop".into(), json!(k));
+    }
+    doc
 }
 
 fn state_json(spec: &Spec, layout: &Layout, index: usize, state: &State) -> Json {

@@ -19,6 +19,10 @@ struct Summary {
     elapsed_ms: u64,
     states_per_sec: f64,
     peak_memory_bytes: u64,
+    /// The liveness search's graph (states, edges, bytes of its arrays),
+    /// when it ran to the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    liveness_graph: Option<crate::outcome::LivenessStats>,
     violations: Vec<JsonViolation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError>,
@@ -45,6 +49,9 @@ struct JsonViolation {
     #[serde(skip_serializing_if = "Option::is_none")]
     span: Option<JsonSpan>,
     trace: Vec<JsonStep>,
+    /// For a lasso, the step the behaviour loops back to.
+    #[serde(rename = "loop", skip_serializing_if = "Option::is_none")]
+    loop_at: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -110,6 +117,7 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
         elapsed_ms: u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX),
         states_per_sec: (s.states_per_sec * 10.0).round() / 10.0,
         peak_memory_bytes: s.peak_memory,
+        liveness_graph: s.liveness,
         violations: outcome
             .violations
             .iter()
@@ -119,6 +127,7 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
                 message: v.message.clone(),
                 span: span(v.span),
                 trace: steps(spec, &v.trace),
+                loop_at: v.trace.loop_at,
             })
             .collect(),
         error: outcome.error.as_ref().map(|e| JsonError {

@@ -123,12 +123,31 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
                 None => format!("An assertion in step {} failed", v.property),
             },
             crate::outcome::ViolationKind::Deadlock => "Deadlock: no step is enabled".to_string(),
+            crate::outcome::ViolationKind::Temporal => {
+                format!("Property {} is violated by a fair behaviour", v.property)
+            }
         };
-        out.push_str(&format!(
-            "{what} after {} steps:\n\n",
-            v.trace.states.len() - 1
-        ));
+        let last = v.trace.states.len() - 1;
+        match v.trace.loop_at {
+            Some(k) if k == last => out.push_str(&format!(
+                "{what} (a lasso: {k} steps, then stuttering forever):\n\n"
+            )),
+            Some(k) => out.push_str(&format!(
+                "{what} (a lasso: {k} steps, then a cycle of {} steps):\n\n",
+                last - k
+            )),
+            None => out.push_str(&format!("{what} after {last} steps:\n\n")),
+        }
         out.push_str(&text_trace_located(spec, &v.trace, locate));
+        match v.trace.loop_at {
+            Some(k) if k == last => out.push_str(&format!(
+                "  (stutters at step {k} forever: no fair step is enabled there)\n"
+            )),
+            Some(k) => out.push_str(&format!(
+                "  (loops back to step {k}: step {last} is the state of step {k})\n"
+            )),
+            None => {}
+        }
         out.push('\n');
     }
     if let Some(e) = &outcome.error {
@@ -165,5 +184,11 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
         s.elapsed.as_secs_f64(),
         s.states_per_sec
     ));
+    if let Some(l) = &s.liveness {
+        out.push_str(&format!(
+            "Liveness graph (no symmetry reduction): {} states, {} edges\n",
+            l.states, l.edges
+        ));
+    }
     out
 }
