@@ -425,26 +425,8 @@ fn three_phase_commit_holds_under_coordinator_crash_with_pinned_state_counts() {
 }
 
 #[test]
-fn raft_is_safe_under_crash_recovery_but_leader_election_fails_in_the_bounded_model() {
-    // Every invariant holds (the safety search finishes with these counts);
-    // LeaderElected fails: a candidate crashes holding both votes and never
-    // recovers (recovery is not fair), and the two votes in flight to it fill
-    // MaxInFlight = 2, which disables every other election.
-    let summary = json(&[
-        "check",
-        "specs/raft.spec",
-        "--format",
-        "json",
-        "--progress",
-        "never",
-    ]);
-    assert_eq!(summary["result"], "violation", "{summary}");
-    assert_eq!(summary["distinct_states"], 106_885, "{summary}");
-    assert_eq!(summary["depth"], 33, "{summary}");
-    let violations = summary["violations"].as_array().expect("violations");
-    assert_eq!(violations.len(), 1, "{summary}");
-    assert_eq!(violations[0]["property"], "LeaderElected");
-    assert_eq!(violations[0]["kind"], "temporal");
+fn raft_is_safe_and_elects_a_leader_under_crash_recovery_with_pinned_state_counts() {
+    library_spec_holds("specs/raft.spec", 106_885, 33);
 }
 
 #[test]
