@@ -8,27 +8,15 @@ use spec_lang::ir;
 
 use crate::cli::{CheckArgs, Exit, Format, When};
 use crate::progress::ProgressLine;
+use crate::spec_file::{self, SpecFile};
 use crate::terminal;
 
-/// Files larger than this are refused before parsing; no protocol spec comes
-/// close, and spans are 32-bit offsets.
-const MAX_SPEC_BYTES: u64 = 64 * 1024 * 1024;
-
 pub fn run(args: &CheckArgs) -> Exit {
-    let name = args.file.display().to_string();
-    let source = match load(&args.file) {
-        Ok(source) => source,
+    let file = match spec_file::compile(&args.file, &args.params) {
+        Ok(file) => file,
         Err(exit) => return exit,
     };
-    let compiled = match spec_lang::compile(&source, &args.params) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => {
-            terminal::print_diagnostics(&name, &source, &diagnostics);
-            return Exit::Usage;
-        }
-    };
-    terminal::print_diagnostics(&name, &source, &compiled.warnings);
-    let spec = compiled.spec;
+    let SpecFile { name, source, spec } = file;
     if args.dump_ir {
         print!("{spec}");
         return Exit::Ok;
@@ -83,37 +71,6 @@ pub fn run(args: &CheckArgs) -> Exit {
         Verdict::Error => Exit::Usage,
         Verdict::Incomplete { .. } => Exit::Incomplete,
     }
-}
-
-/// Reads and decodes a spec file, printing any problem.
-pub fn load(path: &Path) -> Result<String, Exit> {
-    let name = path.display().to_string();
-    let bytes = read_spec(path).map_err(|message| {
-        terminal::print_error(&message);
-        Exit::Usage
-    })?;
-    match spec_lang::source_text(&bytes) {
-        Ok(source) => Ok(source.to_string()),
-        Err(diagnostic) => {
-            terminal::print_diagnostics(&name, "", &[diagnostic]);
-            Err(Exit::Usage)
-        }
-    }
-}
-
-fn read_spec(path: &Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    if metadata.is_dir() {
-        return Err(format!("`{shown}` is a directory, not a spec file"));
-    }
-    if metadata.len() > MAX_SPEC_BYTES {
-        return Err(format!(
-            "`{shown}` is {} bytes; specc reads spec files of at most {MAX_SPEC_BYTES} bytes",
-            metadata.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))
 }
 
 fn default_workers() -> usize {

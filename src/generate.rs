@@ -3,24 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::load;
 use crate::cli::{Exit, GenArgs};
+use crate::spec_file::{self, SpecFile};
 use crate::terminal;
 
 pub fn run(args: &GenArgs) -> Exit {
-    let name = args.file.display().to_string();
-    let source = match load(&args.file) {
-        Ok(source) => source,
+    let file = match spec_file::compile(&args.file, &args.params) {
+        Ok(file) => file,
         Err(exit) => return exit,
     };
-    let compiled = match spec_lang::compile(&source, &args.params) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => {
-            terminal::print_diagnostics(&name, &source, &diagnostics);
-            return Exit::Usage;
-        }
-    };
-    terminal::print_diagnostics(&name, &source, &compiled.warnings);
+    let SpecFile { name, source, spec } = file;
     let crate_name = args
         .name
         .clone()
@@ -29,7 +21,7 @@ pub fn run(args: &GenArgs) -> Exit {
         crate_name,
         runtime_path: args.runtime.clone().unwrap_or_else(default_runtime),
     };
-    let generated = match codegen::generate(&compiled.spec, &config) {
+    let generated = match codegen::generate(&spec, &config) {
         Ok(generated) => generated,
         Err(e) => {
             let d = spec_lang::Diagnostic::error(e.span, e.message);

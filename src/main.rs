@@ -6,6 +6,7 @@ mod cli;
 mod generate;
 mod progress;
 mod project;
+mod spec_file;
 mod terminal;
 mod validate;
 

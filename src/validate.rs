@@ -3,26 +3,19 @@
 //! Exit codes: 0 the trace replays, 1 it diverges from the spec or breaks an
 //! invariant, 2 the spec, the command line or the trace file is malformed.
 
-use crate::check::load;
 use crate::cli::{Exit, ValidateArgs};
+use crate::spec_file::{self, SpecFile};
 use crate::terminal;
 
 /// Traces larger than this are refused rather than read into memory.
 const MAX_TRACE_BYTES: u64 = 1024 * 1024 * 1024;
 
 pub fn run(args: &ValidateArgs) -> Exit {
-    let name = args.file.display().to_string();
-    let source = match load(&args.file) {
-        Ok(source) => source,
+    let file = match spec_file::compile(&args.file, &args.params) {
+        Ok(file) => file,
         Err(exit) => return exit,
     };
-    let compiled = match spec_lang::compile(&source, &args.params) {
-        Ok(compiled) => compiled,
-        Err(diagnostics) => {
-            terminal::print_diagnostics(&name, &source, &diagnostics);
-            return Exit::Usage;
-        }
-    };
+    let SpecFile { spec, .. } = file;
     let trace_name = args.trace.display().to_string();
     let too_big = std::fs::metadata(&args.trace).is_ok_and(|m| m.len() > MAX_TRACE_BYTES);
     if too_big {
@@ -42,7 +35,7 @@ pub fn run(args: &ValidateArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    match checker::validate_trace(&compiled.spec, &text) {
+    match checker::validate_trace(&spec, &text) {
         Ok(report) => {
             println!("{trace_name}: {} steps replay on the spec", report.records);
             for (step, n) in &report.coverage {
