@@ -3,6 +3,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/permutations.rs"]
+mod permutations;
 #[path = "support/run.rs"]
 mod run;
 
@@ -10,6 +12,7 @@ use std::collections::HashSet;
 
 use build::*;
 use checker::Verdict;
+use permutations::permutations;
 use run::{config, counts_ok, run};
 use spec_lang::ir::{Expr, ExprKind, LocalId, Spec, Type};
 
@@ -92,23 +95,6 @@ fn votes_reference(n: usize, symmetric: bool) -> (u64, u64) {
         .map(|s| s.iter().filter(|&&v| v == n).count() as u64 * (n as u64 - 1))
         .sum();
     (states.len() as u64, 1 + succ)
-}
-
-fn permutations(n: usize) -> Vec<Vec<usize>> {
-    let mut perms = vec![vec![]];
-    for k in 0..n {
-        perms = perms
-            .into_iter()
-            .flat_map(|p: Vec<usize>| {
-                (0..=k).map(move |at| {
-                    let mut q = p.clone();
-                    q.insert(at, k);
-                    q
-                })
-            })
-            .collect();
-    }
-    perms
 }
 
 #[test]

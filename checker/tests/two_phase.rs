@@ -3,6 +3,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/permutations.rs"]
+mod permutations;
 #[path = "support/run.rs"]
 mod run;
 #[path = "support/two_phase.rs"]
@@ -11,6 +13,7 @@ mod two_phase;
 use std::collections::{HashSet, VecDeque};
 
 use checker::{Verdict, ViolationKind};
+use permutations::permutations;
 use run::{config, counts_ok, run};
 use two_phase::{Options, two_phase};
 
@@ -78,19 +81,7 @@ fn tp_next(s: &Tp) -> Vec<Tp> {
 /// The smallest renaming of the RMs, by brute force over all permutations.
 fn tp_canonical(s: &Tp) -> Tp {
     let n = s.rm.len();
-    let mut perms = vec![vec![]];
-    for k in 0..n {
-        perms = perms
-            .into_iter()
-            .flat_map(|p: Vec<usize>| {
-                (0..=k).map(move |at| {
-                    let mut q = p.clone();
-                    q.insert(at, k);
-                    q
-                })
-            })
-            .collect();
-    }
+    let perms = permutations(n);
     let key = |t: &Tp| {
         (
             t.tm,
