@@ -127,14 +127,7 @@ impl<'a> Env<'a> {
                 BinaryOp::Implies => Ok(Some(
                     !self.eval_bool(a, locals)? || self.eval_bool(b, locals)?,
                 )),
-                BinaryOp::Eq
-                | BinaryOp::Ne
-                | BinaryOp::Lt
-                | BinaryOp::Le
-                | BinaryOp::Gt
-                | BinaryOp::Ge
-                | BinaryOp::In
-                | BinaryOp::NotIn => self.compare(*op, a, b, span, locals).map(Some),
+                op if is_comparison(*op) => self.compare(*op, a, b, span, locals).map(Some),
                 _ => Ok(None),
             },
             ExprKind::Unary(UnaryOp::Not, a) => Ok(self.try_bool(a, locals)?.map(|b| !b)),
@@ -645,16 +638,8 @@ impl<'a> Env<'a> {
             }
             _ => {}
         }
-        match op {
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-            | BinaryOp::In
-            | BinaryOp::NotIn => return self.compare(op, a, b, span, locals).map(Value::Bool),
-            _ => {}
+        if is_comparison(op) {
+            return self.compare(op, a, b, span, locals).map(Value::Bool);
         }
         let x = self.eval(a, locals)?;
         let y = self.eval(b, locals)?;
@@ -911,6 +896,22 @@ pub fn check_stored(v: &Value, ty: &Type, spec: &Spec, span: Span) -> EvalResult
         },
         _ => Ok(()),
     }
+}
+
+/// The operators [`Env::compare`] evaluates by reference, without building
+/// their operands' values.
+fn is_comparison(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::NotIn
+    )
 }
 
 #[cfg(test)]
