@@ -58,7 +58,11 @@ impl Boxed {
         {
             let read = shard.read().unwrap_or_else(|e| e.into_inner());
             if let Some(old) = read.get(&handle) {
-                return if **old == v { Ok(handle) } else { Err(Collision) };
+                return if **old == v {
+                    Ok(handle)
+                } else {
+                    Err(Collision)
+                };
             }
         }
         let mut write = shard.write().unwrap_or_else(|e| e.into_inner());

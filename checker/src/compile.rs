@@ -31,16 +31,17 @@ use spec_lang::ir::{LocalId, RoleId, Span, Spec, Type};
 use crate::eval::EvalError;
 use crate::machine::Machine;
 use crate::pack::Packing;
-use crate::shape::{Instances, Shape, ShapeKind};
+use crate::shape::{Instances, Shape};
 use crate::value::{Instance, Value};
 
 mod domain;
 mod expr;
+mod hoist;
 mod ops;
 mod stmt;
 
-pub use expr::{Elem, Load, Place, Store, compile_expr, compound, elem_part, scalar};
-pub use stmt::{Actor, Block, CStmt, Run, Sent, compile_block, execute};
+pub use expr::{Elem, Load, Place, compile_expr, elem_part, scalar};
+pub use stmt::{Actor, Block, Run, Sent, compile_block, execute, execute_plain, has_choose};
 
 /// A runtime error, boxed so results stay two words.
 pub type Fail = Box<EvalError>;
@@ -91,8 +92,6 @@ pub struct Locals {
 #[derive(Clone, Copy)]
 pub struct Own<'a> {
     pub global: u32,
-    pub index: u32,
-    pub role: RoleId,
     pub vars: &'a [u64],
 }
 
@@ -168,6 +167,14 @@ impl FrameLayout {
 
     pub fn slot(&self, id: LocalId) -> Option<LocalSlot> {
         self.slots.get(id.index()).copied()
+    }
+
+    /// The slot of an expression that is a plain local read.
+    pub fn slot_of(&self, e: &spec_lang::ir::Expr) -> Option<LocalSlot> {
+        match e.kind {
+            spec_lang::ir::ExprKind::Local(id) => self.slot(id),
+            _ => None,
+        }
     }
 }
 
@@ -288,9 +295,4 @@ pub fn reshape(f: CFn, from: Option<Shape>, to: Option<Shape>, sc: &Scope<'_>) -
         let v = val_value(f(cx)?, from.as_ref(), &insts);
         Ok(value_val(v, to.as_ref(), &insts))
     })
-}
-
-/// The shape's kind, when there is a shape.
-pub fn kind_of(shape: &Option<Shape>) -> Option<&ShapeKind> {
-    shape.as_ref().map(|s| &s.kind)
 }

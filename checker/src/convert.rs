@@ -21,7 +21,12 @@ use crate::value::{Instance, Msg, Value};
 pub struct PackError(pub String);
 
 /// The stored code of a variable's value.
-pub fn store_code(storage: &Storage, v: &Value, pack: &Packing, boxed: &Boxed) -> Result<u64, PackError> {
+pub fn store_code(
+    storage: &Storage,
+    v: &Value,
+    pack: &Packing,
+    boxed: &Boxed,
+) -> Result<u64, PackError> {
     match storage {
         Storage::Packed(shape) => shape
             .encode(v, &pack.insts)
@@ -46,7 +51,12 @@ pub fn load_value(storage: &Storage, code: u64, pack: &Packing, boxed: &Boxed) -
 }
 
 /// The field word of a message's fields (code or handle).
-pub fn fields_code(kind: MsgId, fields: &[Value], pack: &Packing, boxed: &Boxed) -> Result<u64, PackError> {
+pub fn fields_code(
+    kind: MsgId,
+    fields: &[Value],
+    pack: &Packing,
+    boxed: &Boxed,
+) -> Result<u64, PackError> {
     match pack.net.fields.get(kind.index()) {
         Some(FieldsPack::Packed(shape)) => shape
             .encode(&Value::Tuple(fields.to_vec()), &pack.insts)
@@ -71,7 +81,11 @@ pub fn fields_value(kind: MsgId, code: u64, pack: &Packing, boxed: &Boxed) -> Op
 }
 
 /// The entry words of a message.
-pub fn entry_of(msg: &Msg, pack: &Packing, boxed: &Boxed) -> Result<(Vec<u64>, u32, u32), PackError> {
+pub fn entry_of(
+    msg: &Msg,
+    pack: &Packing,
+    boxed: &Boxed,
+) -> Result<(Vec<u64>, u32, u32), PackError> {
     let from = pack
         .insts
         .global(msg.from)
@@ -213,7 +227,8 @@ pub fn unpack_state(
             for &var in &role.vars {
                 let slot = &pack.vars[var.index()];
                 let code = pack.read(words, slot, index);
-                *vars.get_mut(layout.slot(inst, var))? = load_value(&slot.storage, code, pack, boxed)?;
+                *vars.get_mut(layout.slot(inst, var))? =
+                    load_value(&slot.storage, code, pack, boxed)?;
             }
         }
     }
@@ -226,7 +241,11 @@ pub fn unpack_state(
             .all
             .iter()
             .enumerate()
-            .filter(|(g, _)| words.get(at + g / 64).is_some_and(|w| w >> (g % 64) & 1 == 1))
+            .filter(|(g, _)| {
+                words
+                    .get(at + g / 64)
+                    .is_some_and(|w| w >> (g % 64) & 1 == 1)
+            })
             .map(|(_, i)| *i)
             .collect()
     };

@@ -8,13 +8,13 @@ use spec_lang::ir::{CrashKind, Frame, LocalId, MsgId, RoleId, Spec, StepKind, Ty
 
 use crate::boxed::Boxed;
 use crate::compile::{
-    Block, Cx, Elem, Ex, FrameLayout, Load, LocalSlot, Locals, Res, SFn, Scope, compile_block,
-    compile_expr, elem_part, is_scalar, scalar, Place,
+    Block, Cx, Elem, Ex, FrameLayout, Load, LocalSlot, Locals, Place, Res, SFn, Scope,
+    compile_block, compile_expr, elem_part, has_choose, is_scalar, scalar,
 };
 use crate::convert::{PackError, fields_value, pack_state, store_code};
 use crate::model::{Model, SetupError};
 use crate::pack::{FieldsPack, Packing};
-use crate::shape::{Instances, Shape, ShapeKind, mask, shr};
+use crate::shape::{Shape, ShapeKind, mask, shr};
 use crate::value::Msg;
 
 /// A compiled user function.
@@ -62,6 +62,8 @@ pub struct CStep {
     pub receive: Option<CReceive>,
     pub guard: SFn,
     pub body: Block,
+    /// The body has no `choose`: it runs once, without a continuation.
+    pub plain: bool,
 }
 
 /// What a crash fault of a role allows.
@@ -90,8 +92,6 @@ pub struct Machine {
     pub crash_of_role: Vec<Option<CrashRule>>,
     /// For each role, the positions of its volatile variables.
     pub volatile: Vec<Vec<usize>>,
-    /// Roles whose instances may be permuted (symmetry reduction on).
-    pub symmetric: Vec<RoleId>,
     /// Where each role's variables live, by position.
     pub places: Vec<Vec<Place>>,
 }
@@ -115,7 +115,6 @@ impl Machine {
             init_codes: Vec::new(),
             crash_of_role: vec![None; spec.roles.len()],
             volatile: Vec::new(),
-            symmetric: model.symmetric.clone(),
             places: Vec::new(),
         };
         m.places = spec
@@ -132,8 +131,14 @@ impl Machine {
             message: format!("internal error: {}", e.0),
             span: spec_lang::Span::DETACHED,
         };
-        m.init = pack_state(&model.initial_state(), spec, &model.layout, &m.pack, &m.boxed)
-            .map_err(setup)?;
+        m.init = pack_state(
+            &model.initial_state(),
+            spec,
+            &model.layout,
+            &m.pack,
+            &m.boxed,
+        )
+        .map_err(setup)?;
         for inst in &m.pack.insts.all {
             let mut codes = Vec::new();
             for &var in &spec.role(inst.role).vars {
@@ -219,14 +224,24 @@ impl Machine {
             };
             steps.push(CStep {
                 role: step.role,
-                first: m.pack.insts.first.get(step.role.index()).copied().unwrap_or(0),
+                first: m
+                    .pack
+                    .insts
+                    .first
+                    .get(step.role.index())
+                    .copied()
+                    .unwrap_or(0),
                 count: spec.roles.get(step.role.index()).map_or(0, |r| r.count),
                 me: frame.slot(LocalId(0)),
                 receive,
                 guard: scalar(compile_expr(&step.guard, &sc), step.guard.span),
                 body: compile_block(&step.body, &sc),
                 frame,
+                plain: false,
             });
+            if let Some(last) = steps.last_mut() {
+                last.plain = !has_choose(&last.body);
+            }
         }
         m.functions = functions;
         m.invariants = invariants;
@@ -238,10 +253,15 @@ impl Machine {
 
     /// Evaluates a predicate on a packed state.
     pub fn eval_pred(&self, pred: &CPred, state: &[u64], locals: &mut Locals) -> Res<bool> {
-        locals.s.clear();
-        locals.s.resize(pred.frame.scalars, 0);
-        locals.c.clear();
-        locals.c.resize(pred.frame.compounds, crate::compile::Val::Code(0));
+        // Every local is bound before it is read: the buffers only grow.
+        if locals.s.len() < pred.frame.scalars {
+            locals.s.resize(pred.frame.scalars, 0);
+        }
+        if locals.c.len() < pred.frame.compounds {
+            locals
+                .c
+                .resize(pred.frame.compounds, crate::compile::Val::Code(0));
+        }
         let mut cx = Cx {
             m: self,
             state,
@@ -261,10 +281,6 @@ impl Machine {
             to: self.pack.insts.get(u64::from(to))?,
             fields: fields_value(kind, fields, &self.pack, &self.boxed)?,
         })
-    }
-
-    pub fn insts(&self) -> &Instances {
-        &self.pack.insts
     }
 }
 
@@ -391,4 +407,3 @@ impl CReceive {
         }
     }
 }
-

@@ -92,6 +92,77 @@ pub fn for_each(pack: &Packing, state: &[u64], f: &mut dyn FnMut(Entry<'_>) -> b
     true
 }
 
+/// Like [`for_each`] for the entries whose first word lies in `lo..=hi`
+/// (one message kind, see `Packing::kind_range`), of a set or a bag,
+/// found by binary search instead of a walk. FIFO networks are walked.
+pub fn for_each_in(
+    pack: &Packing,
+    state: &[u64],
+    lo: u64,
+    hi: u64,
+    f: &mut dyn FnMut(Entry<'_>) -> bool,
+) -> bool {
+    let start = pack.fixed_words;
+    let ew = pack.net.entry_words;
+    let bag = match pack.net.kind {
+        NetworkKind::Set => false,
+        NetworkKind::Bag => true,
+        NetworkKind::Fifo => {
+            return for_each(pack, state, &mut |e| {
+                if (lo..=hi).contains(&e.words[0]) {
+                    f(e)
+                } else {
+                    true
+                }
+            });
+        }
+    };
+    let stride = ew + usize::from(bag);
+    let n = state.get(start).copied().unwrap_or(0) as usize;
+    let head = |i: usize| {
+        state
+            .get(start + 1 + i * stride)
+            .copied()
+            .unwrap_or(u64::MAX)
+    };
+    let (mut a, mut b) = (0usize, n);
+    while a < b {
+        let mid = (a + b) / 2;
+        if head(mid) < lo {
+            a = mid + 1;
+        } else {
+            b = mid;
+        }
+    }
+    for i in a..n {
+        let at = start + 1 + i * stride;
+        let Some(words) = state.get(at..at + ew) else {
+            return true;
+        };
+        if words[0] > hi {
+            break;
+        }
+        let copies = if bag {
+            state.get(at + ew).copied().unwrap_or(1) as u32
+        } else {
+            1
+        };
+        let entry = Entry {
+            words,
+            copies,
+            pos: NetPos {
+                entry: at,
+                channel: 0,
+            },
+            head: true,
+        };
+        if !f(entry) {
+            return false;
+        }
+    }
+    true
+}
+
 /// The number of messages in flight, counting copies.
 pub fn count(pack: &Packing, state: &[u64]) -> u64 {
     let start = pack.fixed_words;
@@ -146,11 +217,8 @@ pub fn add(pack: &Packing, state: &mut Vec<u64>, entry: &[u64], from: u32, to: u
                 }
             }
             let at = start + 1 + lo * stride;
-            let mut words = entry.to_vec();
-            if bag {
-                words.push(1);
-            }
-            state.splice(at..at, words);
+            let count: &[u64] = if bag { &[1] } else { &[] };
+            state.splice(at..at, entry.iter().chain(count).copied());
             state[start] += 1;
         }
         NetworkKind::Fifo => {
@@ -170,9 +238,7 @@ pub fn add(pack: &Packing, state: &mut Vec<u64>, entry: &[u64], from: u32, to: u
                 }
                 at += 2 + len * ew;
             }
-            let mut words = vec![key, 1];
-            words.extend_from_slice(entry);
-            state.splice(at..at, words);
+            state.splice(at..at, [key, 1].iter().chain(entry).copied());
             state[start] += 1;
         }
     }
@@ -232,16 +298,10 @@ pub fn duplicate(pack: &Packing, state: &mut Vec<u64>, pos: NetPos) {
             if end > state.len() || pos.entry + ew > state.len() {
                 return;
             }
-            let copy: Vec<u64> = state[pos.entry..pos.entry + ew].to_vec();
-            state.splice(end..end, copy);
+            let mut copy = [0u64; 2];
+            copy[..ew].copy_from_slice(&state[pos.entry..pos.entry + ew]);
+            state.splice(end..end, copy[..ew].iter().copied());
             state[pos.channel + 1] += 1;
         }
     }
-}
-
-/// The (sender, receiver) of a FIFO channel header at `channel`.
-pub fn channel_ends(pack: &Packing, state: &[u64], channel: usize) -> (u32, u32) {
-    let n = pack.insts.all.len().max(1) as u64;
-    let key = state.get(channel).copied().unwrap_or(0);
-    ((key / n) as u32, (key % n) as u32)
 }

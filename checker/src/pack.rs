@@ -30,7 +30,7 @@
 //! Everything is canonical, so two states are equal exactly when their
 //! packed words are, and the fingerprint is a hash of the words.
 
-use spec_lang::ir::{MsgId, NetworkKind, RoleId, Spec, Type, VarId};
+use spec_lang::ir::{MsgId, NetworkKind, RoleId, Spec, Type};
 
 use crate::shape::{Instances, Shape, bits_for, mask, shl, shr};
 
@@ -83,8 +83,6 @@ pub struct RolePack {
     pub base: usize,
     pub count: u32,
     pub block: Block,
-    /// The role's variables, in declaration order.
-    pub vars: Vec<VarId>,
 }
 
 /// Where the fault state lives (word offsets), for the faults the spec has.
@@ -115,7 +113,6 @@ pub struct NetPack {
     pub kind: NetworkKind,
     /// 1 or 2 words per message.
     pub entry_words: usize,
-    pub kind_bits: u32,
     pub inst_bits: u32,
     /// In one-word entries, the bits reserved for fields (the widest kind's).
     pub field_bits: u32,
@@ -129,7 +126,6 @@ pub struct Packing {
     pub roles: Vec<RolePack>,
     /// By [`VarId`].
     pub vars: Vec<VarSlot>,
-    pub var_words: usize,
     pub faults: FaultPack,
     /// Words before the network (variables and faults).
     pub fixed_words: usize,
@@ -166,7 +162,7 @@ impl Packing {
             let total: u64 = storages.iter().map(|s| u64::from(s.bits())).sum();
             let (block, places) = if total <= 64 {
                 let bits = total as u32;
-                let per_word = if bits == 0 { u32::MAX } else { 64 / bits };
+                let per_word = 64u32.checked_div(bits).unwrap_or(u32::MAX);
                 let mut shift = 0;
                 let places: Vec<(u32, u32)> = storages
                     .iter()
@@ -228,7 +224,6 @@ impl Packing {
                 base,
                 count: role.count,
                 block,
-                vars: role.vars.clone(),
             });
             base += words;
         }
@@ -295,14 +290,12 @@ impl Packing {
             insts,
             roles,
             vars,
-            var_words,
             faults,
             fixed_words,
             inst_words,
             net: NetPack {
                 kind: net.kind,
                 entry_words: if one_word { 1 } else { 2 },
-                kind_bits,
                 inst_bits,
                 field_bits: if one_word { widest } else { 64 },
                 fields,
@@ -395,4 +388,3 @@ impl Packing {
         (start, start.saturating_add(span.wrapping_sub(1)))
     }
 }
-

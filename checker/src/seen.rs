@@ -89,7 +89,9 @@ pub struct Seen {
 impl Default for Seen {
     fn default() -> Seen {
         Seen {
-            shards: (0..SHARDS).map(|_| HashSet::with_hasher(Identity)).collect(),
+            shards: (0..SHARDS)
+                .map(|_| HashSet::with_hasher(Identity))
+                .collect(),
             len: 0,
         }
     }
@@ -114,6 +116,7 @@ impl Seen {
         self.len += fps.len() as u64;
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.len
     }
@@ -146,8 +149,11 @@ pub enum Offer {
 }
 
 /// The next level's states, while the current one is expanded.
+/// One shard of [`Fresh`]: fingerprint -> (smallest link, first place).
+type FreshShard = HashMap<u64, (u64, Stored), Identity>;
+
 pub struct Fresh {
-    shards: Vec<Mutex<HashMap<u64, (u64, Stored), Identity>>>,
+    shards: Vec<Mutex<FreshShard>>,
 }
 
 impl Default for Fresh {
@@ -196,8 +202,10 @@ impl Fresh {
             .par_iter_mut()
             .flat_map_iter(|shard| {
                 let shard = shard.get_mut().unwrap_or_else(|e| e.into_inner());
-                let taken: Vec<(u64, u64, Stored)> =
-                    shard.drain().map(|(fp, (link, at))| (link, fp, at)).collect();
+                let taken: Vec<(u64, u64, Stored)> = shard
+                    .drain()
+                    .map(|(fp, (link, at))| (link, fp, at))
+                    .collect();
                 shard.shrink_to_fit();
                 taken
             })
@@ -221,6 +229,7 @@ impl Fresh {
             .sum()
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.shards
             .iter()

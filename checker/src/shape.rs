@@ -308,7 +308,10 @@ impl Shape {
                 }
                 let mut code = shl(items.len() as u64, *max * elem.bits);
                 for (k, x) in items.iter().enumerate() {
-                    code |= shl(elem.encode(x, insts)?, seq_offset(elem.bits, *max, k as u32));
+                    code |= shl(
+                        elem.encode(x, insts)?,
+                        seq_offset(elem.bits, *max, k as u32),
+                    );
                 }
                 Some(code)
             }
@@ -453,12 +456,8 @@ impl Shape {
         }
     }
 
-    /// The number of codes a set element or map key of this shape can have.
-    pub fn domain(&self) -> u32 {
-        1 << self.bits.min(MAX_DOMAIN_BITS)
-    }
-
     /// Whether a code is one this shape's [`Shape::encode`] can produce.
+    #[cfg(test)]
     /// Bitmask sets and maps over a domain with unused codes (an enum of
     /// three variants in two bits) must never set those bits.
     pub fn is_valid(&self, code: u64) -> bool {
@@ -468,7 +467,9 @@ impl Shape {
         match &self.kind {
             ShapeKind::Bool => true,
             ShapeKind::Int { lo, hi } => (code as i128) <= i128::from(*hi) - i128::from(*lo),
-            ShapeKind::Enum { count, .. } | ShapeKind::Role { count, .. } => code < u64::from(*count),
+            ShapeKind::Enum { count, .. } | ShapeKind::Role { count, .. } => {
+                code < u64::from(*count)
+            }
             ShapeKind::Option(inner) => {
                 if shr(code, inner.bits) & 1 == 0 {
                     code == 0
@@ -520,20 +521,6 @@ impl Shape {
                 let (_, _, f) = split_message(code, *inst_bits, fields.bits);
                 fields.is_valid(f)
             }
-        }
-    }
-
-    /// Whether this shape mentions instances of `role` (so renaming them
-    /// changes codes).
-    pub fn mentions_role(&self, role: RoleId) -> bool {
-        match &self.kind {
-            ShapeKind::Bool | ShapeKind::Int { .. } | ShapeKind::Enum { .. } => false,
-            ShapeKind::Role { role: r, .. } => *r == role,
-            ShapeKind::Option(inner) | ShapeKind::Set(inner) => inner.mentions_role(role),
-            ShapeKind::Seq { elem, .. } => elem.mentions_role(role),
-            ShapeKind::Product { fields, .. } => fields.iter().any(|f| f.mentions_role(role)),
-            ShapeKind::Map { key, val } => key.mentions_role(role) || val.mentions_role(role),
-            ShapeKind::Message { .. } => true,
         }
     }
 }
@@ -590,3 +577,5 @@ fn product(
     })
 }
 
+#[cfg(test)]
+mod tests;

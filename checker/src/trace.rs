@@ -177,6 +177,9 @@ fn chain_to(links: &[u64], target: u64) -> Result<Vec<u64>, String> {
     Ok(chain)
 }
 
+/// The concrete trace states and the last packed state.
+type Followed = (Vec<TraceState>, Vec<u64>);
+
 /// Follows concrete states: at each, the first successor whose
 /// representative is the next stored state. `None` if some state has no
 /// such successor (the reduction was not canonical there).
@@ -185,12 +188,14 @@ fn natural(
     hops: &[Hop],
     scratch: &mut Scratch,
     canon: &mut Vec<u64>,
-) -> Result<Option<(Vec<TraceState>, Vec<u64>)>, String> {
+) -> Result<Option<Followed>, String> {
     let machine = engine.machine;
     let mut current = machine.init.clone();
     let mut states = vec![TraceState {
         action: None,
-        state: engine.unpack(&current).ok_or("a packed state could not be decoded")?,
+        state: engine
+            .unpack(&current)
+            .ok_or("a packed state could not be decoded")?,
     }];
     for hop in hops {
         let want = fingerprint_words(&hop.stored);
@@ -219,7 +224,9 @@ fn natural(
         };
         states.push(TraceState {
             action: Some(action),
-            state: engine.unpack(&succ).ok_or("a packed state could not be decoded")?,
+            state: engine
+                .unpack(&succ)
+                .ok_or("a packed state could not be decoded")?,
         });
         current = succ;
     }

@@ -17,7 +17,7 @@ use std::ops::ControlFlow;
 
 use spec_lang::ir::{CrashKind, NetworkKind, StepId};
 
-use crate::compile::{Actor, Any, Cx, Locals, Place, Run, Sent, Val, execute};
+use crate::compile::{Actor, Any, Cx, Locals, Place, Run, Sent, Val, execute, execute_plain};
 use crate::convert::entry_msg;
 use crate::exec::Failure;
 use crate::machine::{CStep, Machine};
@@ -50,7 +50,19 @@ pub enum PLabel<'a> {
 pub struct Scratch {
     pub next: Vec<u64>,
     pub locals: Locals,
+    vars: Vec<u64>,
+    sends: Vec<Sent>,
     group: Vec<u64>,
+    /// The deliverable messages of the state being expanded, by (kind,
+    /// receiver), each group in network order.
+    deliver: Vec<Deliverable>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Deliverable {
+    kind: u32,
+    to: u32,
+    pos: NetPos,
 }
 
 /// Calls `visit` for every successor of `state`, in transition order, until
@@ -62,6 +74,8 @@ pub fn for_each_successor(
     scratch: &mut Scratch,
     visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, Box<StepFailure>> {
+    index_deliverable(m, state, &mut scratch.deliver);
+    let ew = m.pack.net.entry_words;
     for (n, step) in m.steps.iter().enumerate() {
         let id = StepId(n as u32);
         for index in 0..step.count {
@@ -77,27 +91,30 @@ pub fn for_each_successor(
             let flow = match &step.receive {
                 None => attempt(m, state, step, id, actor, None, scratch, visit)?,
                 Some(recv) => {
-                    let mut result = Ok(ControlFlow::Continue(()));
-                    let pack = &m.pack;
-                    let consumes = pack.net.kind != NetworkKind::Set;
-                    let _ = consumes;
-                    network::for_each(pack, state, &mut |e| {
-                        if !e.head {
-                            return true;
+                    let key = (recv.kind.0, g);
+                    let from = scratch.deliver.partition_point(|d| (d.kind, d.to) < key);
+                    let mut flow = ControlFlow::Continue(());
+                    let mut at = from;
+                    while let Some(d) = scratch.deliver.get(at).copied()
+                        && (d.kind, d.to) == key
+                    {
+                        at += 1;
+                        let words = &state[d.pos.entry..d.pos.entry + ew];
+                        flow = attempt(
+                            m,
+                            state,
+                            step,
+                            id,
+                            actor,
+                            Some((words, d.pos)),
+                            scratch,
+                            visit,
+                        )?;
+                        if flow.is_break() {
+                            break;
                         }
-                        let (kind, from, to) = pack.entry_parts(e.words[0]);
-                        if kind != recv.kind.0 || to != g || !connected(m, state, from, to) {
-                            return true;
-                        }
-                        match attempt(m, state, step, id, actor, Some((e.words, e.pos)), scratch, visit) {
-                            Ok(ControlFlow::Continue(())) => true,
-                            other => {
-                                result = other;
-                                false
-                            }
-                        }
-                    });
-                    result?
+                    }
+                    flow
                 }
             };
             if flow.is_break() {
@@ -106,6 +123,29 @@ pub fn for_each_successor(
         }
     }
     Ok(environment(m, state, scratch, visit))
+}
+
+/// Lists the messages a receive could take, sorted by (kind, receiver)
+/// and otherwise in network order: every message of a set or a bag, the
+/// head of every FIFO queue, when sender and receiver are connected.
+fn index_deliverable(m: &Machine, state: &[u64], out: &mut Vec<Deliverable>) {
+    out.clear();
+    let pack = &m.pack;
+    network::for_each(pack, state, &mut |e| {
+        if e.head {
+            let (kind, from, to) = pack.entry_parts(e.words[0]);
+            if connected(m, state, from, to) {
+                out.push(Deliverable {
+                    kind,
+                    to,
+                    pos: e.pos,
+                });
+            }
+        }
+        true
+    });
+    // Stable: messages to one receiver keep their network order.
+    out.sort_by_key(|d| (d.kind, d.to));
 }
 
 /// Whether a global instance is crashed.
@@ -152,19 +192,25 @@ fn attempt(
             failure,
             action: Action::Step {
                 step: id,
-                instance: m.pack.insts.get(u64::from(actor.global)).unwrap_or(
-                    crate::value::Instance::new(actor.role, actor.index),
-                ),
+                instance: m
+                    .pack
+                    .insts
+                    .get(u64::from(actor.global))
+                    .unwrap_or(crate::value::Instance::new(actor.role, actor.index)),
                 received: received.and_then(|(w, _)| entry_msg(w, &m.pack, &m.boxed)),
                 sent: Vec::new(),
             },
         })
     };
+    // Every local is bound before it is read, so stale values from an
+    // earlier attempt are never seen: the buffers only grow.
     let locals = &mut scratch.locals;
-    locals.s.clear();
-    locals.s.resize(step.frame.scalars, 0);
-    locals.c.clear();
-    locals.c.resize(step.frame.compounds, Val::Code(0));
+    if locals.s.len() < step.frame.scalars {
+        locals.s.resize(step.frame.scalars, 0);
+    }
+    if locals.c.len() < step.frame.compounds {
+        locals.c.resize(step.frame.compounds, Val::Code(0));
+    }
     {
         let mut cx = Cx {
             m,
@@ -192,35 +238,22 @@ fn attempt(
         }
     }
     let places = &m.places[actor.role.index()];
-    let vars: Vec<u64> = places
-        .iter()
-        .map(|p| p.read(state, actor.global).unwrap_or(0))
-        .collect();
-    let run = Run::new(locals.clone(), vars, &step.body);
-    let consumes = m.pack.net.kind != NetworkKind::Set;
-    let max = m.names.network.max_in_flight;
-    let next = &mut scratch.next;
-    let mut done = |run: Run<'_>| {
-        next.clear();
-        next.extend_from_slice(state);
-        for (p, code) in places.iter().zip(&run.vars) {
-            p.write(next, actor.index, *code);
-        }
-        if let Some((_, pos)) = received
-            && consumes
-        {
-            network::remove(&m.pack, next, pos);
-        }
-        let mut entry = [0u64; 2];
-        let ew = m.pack.net.entry_words;
-        for s in &run.sends {
-            let kind = spec_lang::ir::MsgId(s.kind);
-            entry[0] = m.pack.entry_head(kind, actor.global, s.to, s.fields);
-            entry[1] = s.fields;
-            network::add(&m.pack, next, &entry[..ew], actor.global, s.to);
-        }
-        if let Some(max) = max
-            && !run.sends.is_empty()
+    let emit = |vars: &[u64],
+                sends: &[Sent],
+                next: &mut Vec<u64>,
+                visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>| {
+        build_successor(
+            m,
+            state,
+            actor,
+            places,
+            received.map(|(_, p)| p),
+            vars,
+            sends,
+            next,
+        );
+        if let Some(max) = m.names.network.max_in_flight
+            && !sends.is_empty()
             && network::count(&m.pack, next) > u64::from(max)
         {
             // The sends would exceed the bound on messages in flight: this
@@ -231,11 +264,65 @@ fn attempt(
             step: id,
             actor: actor.global,
             received: received.map(|(w, _)| w),
-            sent: &run.sends,
+            sent: sends,
         };
         visit(&label, next)
     };
+    let Scratch {
+        next,
+        locals,
+        vars,
+        sends,
+        ..
+    } = scratch;
+    vars.clear();
+    vars.extend(
+        places
+            .iter()
+            .map(|p| p.read(state, actor.global).unwrap_or(0)),
+    );
+    if step.plain {
+        sends.clear();
+        execute_plain(m, state, actor, &step.body, locals, vars, sends).map_err(fail)?;
+        return Ok(emit(vars, sends, next, visit));
+    }
+    let run = Run::new(std::mem::take(locals), vars.clone(), &step.body);
+    let mut done = |vars: &[u64], sends: &[Sent]| emit(vars, sends, next, visit);
     execute(m, state, actor, run, &mut done).map_err(fail)
+}
+
+/// Writes a step's successor into `next`: the parent with the acting
+/// instance's variables, the received message consumed (unless the network
+/// is a set) and the sent messages added.
+#[allow(clippy::too_many_arguments)]
+fn build_successor(
+    m: &Machine,
+    state: &[u64],
+    actor: Actor,
+    places: &[Place],
+    received: Option<NetPos>,
+    vars: &[u64],
+    sends: &[Sent],
+    next: &mut Vec<u64>,
+) {
+    next.clear();
+    next.extend_from_slice(state);
+    for (p, code) in places.iter().zip(vars) {
+        p.write(next, actor.index, *code);
+    }
+    if let Some(pos) = received
+        && m.pack.net.kind != NetworkKind::Set
+    {
+        network::remove(&m.pack, next, pos);
+    }
+    let mut entry = [0u64; 2];
+    let ew = m.pack.net.entry_words;
+    for s in sends {
+        let kind = spec_lang::ir::MsgId(s.kind);
+        entry[0] = m.pack.entry_head(kind, actor.global, s.to, s.fields);
+        entry[1] = s.fields;
+        network::add(&m.pack, next, &entry[..ew], actor.global, s.to);
+    }
 }
 
 /// The environment's transitions: faults of the network and of processes.
@@ -389,7 +476,9 @@ impl Machine {
                 let from = inst(*actor)?;
                 let sent: Option<Vec<Msg>> = sent
                     .iter()
-                    .map(|s| self.message_value(spec_lang::ir::MsgId(s.kind), *actor, s.to, s.fields))
+                    .map(|s| {
+                        self.message_value(spec_lang::ir::MsgId(s.kind), *actor, s.to, s.fields)
+                    })
                     .collect();
                 Action::Step {
                     step: *step,
@@ -434,3 +523,6 @@ impl Place {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

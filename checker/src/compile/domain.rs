@@ -13,12 +13,19 @@ use crate::eval::MAX_RANGE;
 use crate::network;
 use crate::pack::FieldsPack;
 use crate::shape::{Instances, Shape, ShapeKind, mask, seq_offset, shr};
-use crate::value::{Msg, Value};
+use crate::value::Value;
 
 pub enum Domain {
     /// Global indices `first..first + count`.
-    Roles { first: u64, count: u64 },
-    Range { lo: SFn, hi: SFn, span: Span },
+    Roles {
+        first: u64,
+        count: u64,
+    },
+    Range {
+        lo: SFn,
+        hi: SFn,
+        span: Span,
+    },
     InFlight(InFlight),
     /// A set or sequence value.
     Coll {
@@ -44,17 +51,21 @@ pub struct ElemOut {
 }
 
 impl ElemOut {
-    fn from_code(&self, code: u64, elem: &Shape) -> Any {
+    fn code_elem(&self, code: u64, elem: &Shape) -> Any {
         if is_scalar(&self.ty) {
             Any::S(Load::of_shape(elem, &self.insts).apply(code))
         } else if self.target.as_ref() == Some(elem) {
             Any::C(Val::Code(code))
         } else {
-            Any::C(value_val(elem.decode(code, &self.insts), self.target.as_ref(), &self.insts))
+            Any::C(value_val(
+                elem.decode(code, &self.insts),
+                self.target.as_ref(),
+                &self.insts,
+            ))
         }
     }
 
-    fn from_value(&self, v: Value, span: Span) -> Res<Any> {
+    fn value_elem(&self, v: Value, span: Span) -> Res<Any> {
         if is_scalar(&self.ty) {
             Ok(Any::S(super::value_scalar(&v, &self.insts, span)?))
         } else {
@@ -75,42 +86,55 @@ impl InFlight {
     fn each(&self, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>, Any) -> Res<bool>) -> Res<bool> {
         let m = cx.m;
         let pack = &m.pack;
-        let ordered = pack.net.kind != NetworkKind::Fifo
-            && matches!(pack.net.fields.get(self.kind.index()), Some(FieldsPack::Packed(_)));
-        let mut items: Vec<(Any, u32)> = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
         let state = cx.state;
+        let ordered = pack.net.kind != NetworkKind::Fifo
+            && matches!(
+                pack.net.fields.get(self.kind.index()),
+                Some(FieldsPack::Packed(_))
+            );
+        if ordered && let Some(shape) = &self.msg_shape {
+            // Entries of a set or a bag are in canonical order: walk them
+            // in place.
+            let mut result = Ok(true);
+            let (lo, hi) = pack.kind_range(self.kind);
+            network::for_each_in(pack, state, lo, hi, &mut |e| {
+                let (kind, from, to) = pack.entry_parts(e.words[0]);
+                if kind != self.kind.0 {
+                    return true;
+                }
+                let code =
+                    shape.message_code(u64::from(from), u64::from(to), pack.entry_fields(e.words));
+                for _ in 0..e.copies {
+                    match f(cx, Any::C(Val::Code(code))) {
+                        Ok(true) => {}
+                        other => {
+                            result = other;
+                            return false;
+                        }
+                    }
+                }
+                true
+            });
+            return result;
+        }
+        let mut values: Vec<Value> = Vec::new();
         network::for_each(pack, state, &mut |e| {
             let (kind, from, to) = pack.entry_parts(e.words[0]);
-            if kind != self.kind.0 {
-                return true;
-            }
-            let fields = pack.entry_fields(e.words);
-            if ordered && let Some(shape) = &self.msg_shape {
-                let code = shape.message_code(u64::from(from), u64::from(to), fields);
-                items.push((Any::C(Val::Code(code)), e.copies));
-            } else if let Some(msg) = m.message_value(self.kind, from, to, fields) {
+            if kind == self.kind.0
+                && let Some(msg) = m.message_value(self.kind, from, to, pack.entry_fields(e.words))
+            {
                 for _ in 0..e.copies {
                     values.push(Value::Msg(Box::new(msg.clone())));
                 }
             }
             true
         });
-        if !values.is_empty() {
-            values.sort();
-            for v in values {
-                let x = Any::C(value_val(v, self.msg_shape.as_ref(), &self.insts));
-                if !f(cx, x)? {
-                    return Ok(false);
-                }
-            }
-            return Ok(true);
-        }
-        for (x, copies) in items {
-            for _ in 0..copies {
-                if !f(cx, x.clone())? {
-                    return Ok(false);
-                }
+        // The canonical order, whatever order the network keeps.
+        values.sort();
+        for v in values {
+            let x = Any::C(value_val(v, self.msg_shape.as_ref(), &self.insts));
+            if !f(cx, x)? {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -120,7 +144,11 @@ impl InFlight {
 impl Domain {
     /// Calls `f` with each element in order until it returns false;
     /// returns false if `f` stopped.
-    pub fn each(&self, cx: &mut Cx<'_>, f: &mut dyn FnMut(&mut Cx<'_>, Any) -> Res<bool>) -> Res<bool> {
+    pub fn each(
+        &self,
+        cx: &mut Cx<'_>,
+        f: &mut dyn FnMut(&mut Cx<'_>, Any) -> Res<bool>,
+    ) -> Res<bool> {
         match self {
             Domain::Roles { first, count } => {
                 for g in *first..first + count {
@@ -157,7 +185,7 @@ impl Domain {
                     while rest != 0 {
                         let bit = rest.trailing_zeros();
                         rest &= rest - 1;
-                        if !f(cx, elem.from_code(u64::from(bit), el))? {
+                        if !f(cx, elem.code_elem(u64::from(bit), el))? {
                             return Ok(false);
                         }
                     }
@@ -167,7 +195,7 @@ impl Domain {
                     let len = shr(c, max * el.bits) as u32;
                     for k in 0..len.min(*max) {
                         let x = shr(c, seq_offset(el.bits, *max, k)) & mask(el.bits);
-                        if !f(cx, elem.from_code(x, el))? {
+                        if !f(cx, elem.code_elem(x, el))? {
                             return Ok(false);
                         }
                     }
@@ -179,7 +207,7 @@ impl Domain {
                         _ => return fail(*span, "expected a set or a sequence"),
                     };
                     for x in items {
-                        let x = elem.from_value(x, *span)?;
+                        let x = elem.value_elem(x, *span)?;
                         if !f(cx, x)? {
                             return Ok(false);
                         }
@@ -280,6 +308,17 @@ impl Binders {
         let Some((slot, dom)) = self.list.get(k) else {
             return f(cx);
         };
+        // Quantifying over a role's instances is the common case: count
+        // through them.
+        if let (Domain::Roles { first, count }, Some(LocalSlot::S(i))) = (dom, slot) {
+            for g in *first..first + count {
+                cx.set_s(*i, g);
+                if !self.each(cx, k + 1, f)? {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
         dom.each(cx, &mut |cx, x| {
             if let Some(slot) = slot {
                 cx.bind(*slot, x);
@@ -302,15 +341,5 @@ pub fn compile_binders(binders: &[(LocalId, Expr)], sc: &Scope<'_>) -> Binders {
                 (sc.frame.slot(*local), compile_domain_as(dom, &ty, sc))
             })
             .collect(),
-    }
-}
-
-/// The value of a message, for `in_flight` listings that must be sorted.
-pub fn message(kind: MsgId, from: crate::value::Instance, to: crate::value::Instance, fields: Vec<Value>) -> Msg {
-    Msg {
-        kind,
-        from,
-        to,
-        fields,
     }
 }

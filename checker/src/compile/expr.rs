@@ -25,7 +25,11 @@ pub fn compile_expr(e: &Expr, sc: &Scope<'_>) -> Ex {
             Some(LocalSlot::S(i)) => Ex::S(Box::new(move |cx| Ok(cx.l.s[cx.sb + i]))),
             Some(LocalSlot::C(i)) => {
                 let f: super::CFn = Box::new(move |cx| Ok(cx.l.c[cx.cb + i].clone()));
-                let local_ty = sc.local_types.get(id.index()).cloned().unwrap_or(Type::Bool);
+                let local_ty = sc
+                    .local_types
+                    .get(id.index())
+                    .cloned()
+                    .unwrap_or(Type::Bool);
                 Ex::C(reshape(f, sc.shape(&local_ty), sc.shape(&e.ty), sc))
             }
             None => error_ex(&e.ty, span, "malformed IR: local out of range"),
@@ -45,7 +49,10 @@ pub fn compile_expr(e: &Expr, sc: &Scope<'_>) -> Ex {
                 Type::Role(r) if *r == slot.role => {}
                 _ => return error_ex(&e.ty, span, "malformed IR: variable of another role"),
             }
-            let inst = scalar(compile_expr(instance, sc), span);
+            let inst = match (&instance.kind, sc.frame.slot_of(instance)) {
+                (ExprKind::Local(_), Some(LocalSlot::S(i))) => Inst::Local(i),
+                _ => Inst::Expr(scalar(compile_expr(instance, sc), span)),
+            };
             read_var(slot, inst, &e.ty, sc, span)
         }
         ExprKind::RoleSet(role) => match sc.pack.roles.get(role.index()) {
@@ -120,7 +127,11 @@ pub fn compile_expr(e: &Expr, sc: &Scope<'_>) -> Ex {
         ExprKind::TupleLit(items) => product_literal(items, None, e, sc),
         ExprKind::RecordLit(items) => match &e.ty {
             Type::Record(id) => product_literal(items, Some(*id), e, sc),
-            _ => error_ex(&e.ty, span, "malformed IR: record literal without a record type"),
+            _ => error_ex(
+                &e.ty,
+                span,
+                "malformed IR: record literal without a record type",
+            ),
         },
         ExprKind::MapLit(entries) => {
             let mut parts = Vec::with_capacity(entries.len() * 2);
@@ -210,6 +221,9 @@ pub fn compile_expr(e: &Expr, sc: &Scope<'_>) -> Ex {
             binders,
             body,
         } => {
+            if let Some(rewritten) = super::hoist::hoist(*quantifier, binders, body, span) {
+                return compile_expr(&rewritten, sc);
+            }
             let binders = compile_binders(binders, sc);
             match quantifier {
                 Quantifier::Forall => {
@@ -249,12 +263,12 @@ pub fn compile_expr(e: &Expr, sc: &Scope<'_>) -> Ex {
                 conform(compile_expr(t, sc), t, &e.ty, sc),
                 conform(compile_expr(f, sc), f, &e.ty, sc),
             ) {
-                (Ex::S(t), Ex::S(f)) => Ex::S(Box::new(move |cx| {
-                    if c(cx)? != 0 { t(cx) } else { f(cx) }
-                })),
-                (Ex::C(t), Ex::C(f)) => Ex::C(Box::new(move |cx| {
-                    if c(cx)? != 0 { t(cx) } else { f(cx) }
-                })),
+                (Ex::S(t), Ex::S(f)) => {
+                    Ex::S(Box::new(move |cx| if c(cx)? != 0 { t(cx) } else { f(cx) }))
+                }
+                (Ex::C(t), Ex::C(f)) => {
+                    Ex::C(Box::new(move |cx| if c(cx)? != 0 { t(cx) } else { f(cx) }))
+                }
                 _ => error_ex(&e.ty, span, "malformed IR: branches of different types"),
             }
         }
@@ -406,10 +420,14 @@ impl Load {
 pub enum Store {
     /// Codes below `count` are the scalars.
     Plain(u64),
-    Int { lo: i64, hi: i64 },
-    Role { first: u32, count: u32 },
-    /// Any word (wide integers).
-    Any,
+    Int {
+        lo: i64,
+        hi: i64,
+    },
+    Role {
+        first: u32,
+        count: u32,
+    },
 }
 
 impl Store {
@@ -438,33 +456,86 @@ impl Store {
                 let i = x.wrapping_sub(u64::from(first));
                 (x >= u64::from(first) && i < u64::from(count)).then_some(i)
             }
-            Store::Any => Some(x),
         }
     }
 }
 
 /// Reads one instance's variable; `inst` yields the global index.
-fn read_var(
-    slot: VarSlot,
-    inst: super::SFn,
-    ty: &Type,
-    sc: &Scope<'_>,
+/// How a variable read finds its instance.
+pub enum Inst {
+    /// In a scalar local (the acting instance, a quantified instance).
+    Local(usize),
+    Expr(super::SFn),
+}
+
+impl Inst {
+    #[inline]
+    pub fn get(&self, cx: &mut Cx<'_>) -> Res<u64> {
+        match self {
+            Inst::Local(i) => Ok(cx.l.s[cx.sb + i]),
+            Inst::Expr(f) => f(cx),
+        }
+    }
+}
+
+/// Reads the stored code of one variable of one instance, seeing the
+/// acting instance's updates inside a step.
+pub struct VarRead {
+    place: Place,
+    pos: usize,
+    inst: Inst,
     span: spec_lang::ir::Span,
-) -> Ex {
-    let place = Place::of(&slot, sc.pack);
-    let pos = slot.pos;
-    let stored = move |cx: &mut Cx<'_>| -> Res<u64> {
-        let g = inst(cx)? as u32;
+}
+
+impl VarRead {
+    pub fn new(slot: &VarSlot, inst: Inst, sc: &Scope<'_>, span: spec_lang::ir::Span) -> VarRead {
+        VarRead {
+            place: Place::of(slot, sc.pack),
+            pos: slot.pos,
+            inst,
+            span,
+        }
+    }
+
+    #[inline]
+    pub fn stored(&self, cx: &mut Cx<'_>) -> Res<u64> {
+        let g = self.inst.get(cx)? as u32;
         if let Some(own) = cx.own
             && own.global == g
         {
-            return Ok(own.vars.get(pos).copied().unwrap_or(0));
+            return Ok(own.vars.get(self.pos).copied().unwrap_or(0));
         }
-        match place.read(cx.state, g) {
+        match self.place.read(cx.state, g) {
             Some(c) => Ok(c),
-            None => fail(span, "no such role instance"),
+            None => fail(self.span, "no such role instance"),
         }
+    }
+}
+
+/// A variable read `var` of `instance`, ready to compile.
+pub fn var_read(e: &Expr, sc: &Scope<'_>) -> Option<(VarSlot, VarRead)> {
+    let ExprKind::Var { var, instance } = &e.kind else {
+        return None;
     };
+    if sc.in_function {
+        return None;
+    }
+    let slot = sc.pack.vars.get(var.index())?.clone();
+    match &instance.ty {
+        Type::Role(r) if *r == slot.role => {}
+        _ => return None,
+    }
+    let inst = match (&instance.kind, sc.frame.slot_of(instance)) {
+        (ExprKind::Local(_), Some(LocalSlot::S(i))) => Inst::Local(i),
+        _ => Inst::Expr(scalar(compile_expr(instance, sc), e.span)),
+    };
+    let read = VarRead::new(&slot, inst, sc, e.span);
+    Some((slot, read))
+}
+
+fn read_var(slot: VarSlot, inst: Inst, ty: &Type, sc: &Scope<'_>, span: spec_lang::ir::Span) -> Ex {
+    let read = VarRead::new(&slot, inst, sc, span);
+    let stored = move |cx: &mut Cx<'_>| read.stored(cx);
     match slot.storage {
         Storage::Packed(shape) if is_scalar(ty) => {
             let load = Load::of(&shape, sc);
@@ -475,10 +546,16 @@ fn read_var(
             Ex::C(reshape(f, Some(shape), sc.shape(ty), sc))
         }
         Storage::Wide if is_scalar(ty) => Ex::S(Box::new(stored)),
-        Storage::Wide => error_ex(ty, span, "malformed IR: an integer variable read as a compound"),
-        Storage::Boxed if is_scalar(ty) => {
-            error_ex(ty, span, "malformed IR: a compound variable read as a scalar")
-        }
+        Storage::Wide => error_ex(
+            ty,
+            span,
+            "malformed IR: an integer variable read as a compound",
+        ),
+        Storage::Boxed if is_scalar(ty) => error_ex(
+            ty,
+            span,
+            "malformed IR: a compound variable read as a scalar",
+        ),
         Storage::Boxed => {
             let shape = sc.shape(ty);
             let insts = sc.insts.clone();
@@ -511,7 +588,12 @@ impl Place {
     pub fn of(slot: &VarSlot, pack: &crate::pack::Packing) -> Place {
         let role = &pack.roles[slot.role.index()];
         Place {
-            first: pack.insts.first.get(slot.role.index()).copied().unwrap_or(0),
+            first: pack
+                .insts
+                .first
+                .get(slot.role.index())
+                .copied()
+                .unwrap_or(0),
             count: role.count,
             base: role.base,
             block: role.block,
@@ -553,7 +635,12 @@ impl Place {
 }
 
 /// A value of any form as a [`Value`].
-pub fn any_value(x: Any, ty: &Type, shape: Option<&Shape>, insts: &crate::shape::Instances) -> Value {
+pub fn any_value(
+    x: Any,
+    ty: &Type,
+    shape: Option<&Shape>,
+    insts: &crate::shape::Instances,
+) -> Value {
     match x {
         Any::S(x) => scalar_value(x, ty, insts),
         Any::C(v) => super::val_value(v, shape, insts),
@@ -694,7 +781,10 @@ fn map_lookup(m: &Expr, k: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex {
                         Ok(Ok(digit & mask(vb)))
                     } else {
                         let kv = kshape2.decode(kc, &insts);
-                        fail(span, format!("key {} is not in the map", kv.display(&spec_names)))
+                        fail(
+                            span,
+                            format!("key {} is not in the map", kv.display(&spec_names)),
+                        )
                     }
                 }
                 (mv, kc) => {
@@ -703,7 +793,9 @@ fn map_lookup(m: &Expr, k: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex {
                         Ok(c) => kshape2.decode(c, &insts),
                         Err(v) => v,
                     };
-                    map_get(mv, &kv, span, &spec_names).map(Err).map_err(Box::new)
+                    map_get(mv, &kv, span, &spec_names)
+                        .map(Err)
+                        .map_err(Box::new)
                 }
             }
         };
@@ -718,7 +810,11 @@ fn map_lookup(m: &Expr, k: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex {
             let insts = sc.insts.clone();
             Ex::C(Box::new(move |cx| match lookup(cx)? {
                 Ok(code) if same => Ok(Val::Code(code)),
-                Ok(code) => Ok(value_val(vshape.decode(code, &insts), target.as_ref(), &insts)),
+                Ok(code) => Ok(value_val(
+                    vshape.decode(code, &insts),
+                    target.as_ref(),
+                    &insts,
+                )),
                 Err(v) => Ok(value_val(v, target.as_ref(), &insts)),
             }))
         };
@@ -754,13 +850,18 @@ fn seq_index(s: &Expr, i: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex {
             (Val::Code(c), Some((elem, max))) => {
                 let len = shr(c, *max * elem.bits) as usize;
                 let at = seq_offset(i, len, span).map_err(Box::new)?;
-                let x = shr(c, crate::shape::seq_offset(elem.bits, *max, at as u32)) & mask(elem.bits);
+                let x =
+                    shr(c, crate::shape::seq_offset(elem.bits, *max, at as u32)) & mask(elem.bits);
                 if scalar_out {
                     Ok(Any::S(load.unwrap_or(Load::Raw).apply(x)))
                 } else if target.as_ref() == Some(elem) {
                     Ok(Any::C(Val::Code(x)))
                 } else {
-                    Ok(Any::C(value_val(elem.decode(x, &insts), target.as_ref(), &insts)))
+                    Ok(Any::C(value_val(
+                        elem.decode(x, &insts),
+                        target.as_ref(),
+                        &insts,
+                    )))
                 }
             }
             (v, _) => {
@@ -873,7 +974,6 @@ fn call(f: spec_lang::ir::FnId, args: &[Expr], e: &Expr, sc: &Scope<'_>) -> Ex {
 
 /// `{a, b, ...}`: a bitmask when the elements have codes, a value otherwise.
 fn set_literal(items: &[Expr], e: &Expr, sc: &Scope<'_>) -> Ex {
-    let span = e.span;
     if let Some(ShapeKind::Set(elem)) = sc.shape(&e.ty).map(|s| s.kind) {
         let parts: Vec<Elem> = items.iter().map(|x| elem_part(x, &elem, sc)).collect();
         let fallback: Vec<super::VFn> = Vec::new();
@@ -893,9 +993,8 @@ fn set_literal(items: &[Expr], e: &Expr, sc: &Scope<'_>) -> Ex {
                         }
                     }
                     Err(v) => {
-                        let vs = values.get_or_insert_with(|| {
-                            decode_mask(mask_code, &elem, &insts)
-                        });
+                        let vs =
+                            values.get_or_insert_with(|| decode_mask(mask_code, &elem, &insts));
                         vs.push(any_value(v, ty, None, &insts));
                     }
                 }
@@ -1131,4 +1230,3 @@ fn with_index(base: &Expr, entries: &[(Expr, Expr)], e: &Expr, sc: &Scope<'_>) -
     });
     from_vfn(f, &e.ty, span, sc)
 }
-

@@ -3,7 +3,7 @@
 
 use spec_lang::ir::{BinaryOp, Builtin, Expr, ExprKind, Type};
 
-use super::expr::{Load, compile_expr, compound, elem_part, scalar};
+use super::expr::{Load, Store, compile_expr, compound, elem_part, scalar, var_read};
 use super::{Cx, Ex, Res, Scope, VFn, Val, fail, from_vfn, into_vfn, is_scalar, value_val};
 use crate::eval::{binary_values, builtin, contains};
 use crate::shape::{Shape, ShapeKind, map_offset, mask, seq_offset, shl, shr};
@@ -28,6 +28,23 @@ pub fn compile_binary(op: BinaryOp, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>
         _ => {}
     }
     let both_scalar = is_scalar(&a.ty) && is_scalar(&b.ty);
+    if both_scalar
+        && matches!(op, B::Eq | B::Ne | B::Iff)
+        && let Some(c) = const_scalar(b, sc)
+    {
+        let want = op != B::Ne;
+        // `x.v == Literal`: compare the stored code in place.
+        if let Some((slot, read)) = var_read(a, sc)
+            && let crate::pack::Storage::Packed(shape) = &slot.storage
+            && let Some(code) = Store::of(shape, sc).code(c)
+        {
+            return Ex::S(Box::new(move |cx| {
+                Ok(u64::from((read.stored(cx)? == code) == want))
+            }));
+        }
+        let x = scalar(compile_expr(a, sc), span);
+        return Ex::S(Box::new(move |cx| Ok(u64::from((x(cx)? == c) == want))));
+    }
     if both_scalar {
         let x = scalar(compile_expr(a, sc), span);
         let y = scalar(compile_expr(b, sc), span);
@@ -97,9 +114,7 @@ pub fn compile_binary(op: BinaryOp, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>
                         (p, q) => {
                             let pv = super::val_value(p, shape.as_ref(), &insts);
                             let qv = super::val_value(q, shape.as_ref(), &insts);
-                            binary_values(op, pv, qv, span)
-                                .map(Err)
-                                .map_err(Box::new)
+                            binary_values(op, pv, qv, span).map(Err).map_err(Box::new)
                         }
                     }
                 };
@@ -127,6 +142,16 @@ pub fn compile_binary(op: BinaryOp, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>
     }
     let slow = slow_binary(op, a, b, e, sc);
     from_vfn(slow, &e.ty, span, sc)
+}
+
+/// The scalar value of a literal or a scalar constant.
+fn const_scalar(e: &Expr, sc: &Scope<'_>) -> Option<u64> {
+    let v = match &e.kind {
+        ExprKind::Lit(lit) => crate::eval::literal(lit),
+        ExprKind::Const(id) => sc.consts.get(id.index())?.clone(),
+        _ => return None,
+    };
+    super::value_scalar(&v, &sc.insts, e.span).ok()
 }
 
 /// A binary operator on its operands' values.
@@ -199,7 +224,9 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
                                 }) => el.decode(code, &insts),
                                 _ => Value::None,
                             },
-                            Err(any) => super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts),
+                            Err(any) => {
+                                super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts)
+                            }
                         };
                         let cv = super::val_value(c, cshape.as_ref(), &insts);
                         Ok(flip(contains(&cv, &xv, span).map_err(Box::new)?))
@@ -228,7 +255,9 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
                     (x, c) => {
                         let xv = match x {
                             Ok(code) => key_shape.decode(code, &insts),
-                            Err(any) => super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts),
+                            Err(any) => {
+                                super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts)
+                            }
                         };
                         let cv = super::val_value(c, cshape.as_ref(), &insts);
                         Ok(flip(contains(&cv, &xv, span).map_err(Box::new)?))
@@ -401,9 +430,7 @@ pub fn compile_builtin(b: Builtin, args: &[Expr], e: &Expr, sc: &Scope<'_>) -> E
             };
             return out_code(get, *elem, e, sc);
         }
-        (F::Append, Some(ShapeKind::Seq { elem, max }), [s, x])
-            if sc.shape(&e.ty) == arg_shape =>
-        {
+        (F::Append, Some(ShapeKind::Seq { elem, max }), [s, x]) if sc.shape(&e.ty) == arg_shape => {
             let sf = compound(compile_expr(s, sc), span);
             let part = elem_part(x, &elem, sc);
             let eb = elem.bits;

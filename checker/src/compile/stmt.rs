@@ -14,7 +14,7 @@ use spec_lang::ir::{MessageValue, Place, Selector, Span, Stmt, StmtKind, Type};
 
 use super::domain::{Domain, compile_domain_as};
 use super::expr::{Store, compile_expr, conform, scalar};
-use super::{Any, Cx, Ex, LocalSlot, Locals, Own, Res, Scope, Val, fail, into_vfn, value_val};
+use super::{Any, Cx, Ex, LocalSlot, Locals, Own, Res, SFn, Scope, Val, fail, into_vfn};
 use crate::eval::{EvalError, check_stored};
 use crate::exec::Failure;
 use crate::machine::Machine;
@@ -30,7 +30,7 @@ pub enum CStmt {
     /// position `pos`.
     Assign {
         pos: usize,
-        f: Box<dyn Fn(&mut Cx<'_>) -> Res<u64> + Send + Sync>,
+        f: SFn,
     },
     Let {
         slot: Option<LocalSlot>,
@@ -183,7 +183,9 @@ fn compile_assign(place: &Place, value: &spec_lang::ir::Expr, sc: &Scope<'_>) ->
         let pspan = place.span;
         return CStmt::Assign {
             pos,
-            f: Box::new(move |_| fail(pspan, "a step can only assign its own instance's variables")),
+            f: Box::new(move |_| {
+                fail(pspan, "a step can only assign its own instance's variables")
+            }),
         };
     }
     let var_ty = slot.ty.clone();
@@ -191,7 +193,7 @@ fn compile_assign(place: &Place, value: &spec_lang::ir::Expr, sc: &Scope<'_>) ->
     let insts = sc.insts.clone();
     if place.path.is_empty() {
         let value = conform(compile_expr(value, sc), value, &var_ty, sc);
-        let f: Box<dyn Fn(&mut Cx<'_>) -> Res<u64> + Send + Sync> = match (slot.storage, value) {
+        let f: SFn = match (slot.storage, value) {
             (Storage::Packed(shape), Ex::S(v)) => {
                 let store = Store::of(&shape, sc);
                 Box::new(move |cx| {
@@ -340,7 +342,10 @@ fn store_value(
         },
         Storage::Wide => match v {
             Value::Int(n) => Ok(n as u64),
-            _ => fail(span, "malformed IR: an integer variable given another value"),
+            _ => fail(
+                span,
+                "malformed IR: an integer variable given another value",
+            ),
         },
         Storage::Boxed => match m.boxed.intern(v) {
             Ok(h) => Ok(h),
@@ -551,6 +556,10 @@ pub struct Actor {
     pub role: spec_lang::ir::RoleId,
 }
 
+/// What a completed run reports: the acting instance's variables and the
+/// messages to send.
+pub type Done<'a> = dyn FnMut(&[u64], &[Sent]) -> ControlFlow<()> + 'a;
+
 /// Executes the rest of `run`, calling `done` once per completed run (one
 /// per combination of choices) until it breaks.
 pub fn execute<'s>(
@@ -558,12 +567,11 @@ pub fn execute<'s>(
     state: &[u64],
     actor: Actor,
     mut run: Run<'s>,
-    done: &mut dyn FnMut(Run<'s>) -> ControlFlow<()>,
+    done: &mut Done<'_>,
 ) -> Result<ControlFlow<()>, Failure> {
-    let err = |e: Box<EvalError>| Failure::Error(*e);
     loop {
         let Some(top) = run.stack.last_mut() else {
-            return Ok(done(run));
+            return Ok(done(&run.vars, &run.sends));
         };
         let stmt = match top {
             Cont::Block(stmts) => match stmts.split_first() {
@@ -591,63 +599,18 @@ pub fn execute<'s>(
                 }
             },
         };
-        let own = Own {
-            global: actor.global,
-            index: actor.index,
-            role: actor.role,
-            vars: &run.vars,
-        };
-        let mut cx = Cx {
-            m,
-            state,
-            own: Some(own),
-            l: &mut run.locals,
-            sb: 0,
-            cb: 0,
-        };
         match stmt {
-            CStmt::Assign { pos, f } => {
-                let code = f(&mut cx).map_err(err)?;
-                match run.vars.get_mut(*pos) {
-                    Some(slot) => *slot = code,
-                    None => {
-                        return Err(Failure::Error(EvalError {
-                            message: "malformed IR: variable out of range".into(),
-                            span: Span::DETACHED,
-                        }));
-                    }
-                }
-            }
-            CStmt::Let { slot, value } => {
-                let x = match value {
-                    Ex::S(f) => Any::S(f(&mut cx).map_err(err)?),
-                    Ex::C(f) => Any::C(f(&mut cx).map_err(err)?),
-                };
-                if let Some(slot) = slot {
-                    bind(&mut run.locals, *slot, x);
-                }
-            }
             CStmt::Choose { slot, dom, filter } => {
-                let items = dom.elements(&mut cx).map_err(err)?;
+                let items = {
+                    let mut cx = cx_of(m, state, actor, &run.vars, &mut run.locals);
+                    dom.elements(&mut cx).map_err(err)?
+                };
                 for x in items {
                     if let Some(slot) = slot {
                         bind(&mut run.locals, *slot, x);
                     }
                     if let Some(f) = filter {
-                        let own = Own {
-                            global: actor.global,
-                            index: actor.index,
-                            role: actor.role,
-                            vars: &run.vars,
-                        };
-                        let mut cx = Cx {
-                            m,
-                            state,
-                            own: Some(own),
-                            l: &mut run.locals,
-                            sb: 0,
-                            cb: 0,
-                        };
+                        let mut cx = cx_of(m, state, actor, &run.vars, &mut run.locals);
                         if f(&mut cx).map_err(err)? == 0 {
                             continue;
                         }
@@ -664,6 +627,7 @@ pub fn execute<'s>(
                 then,
                 otherwise,
             } => {
+                let mut cx = cx_of(m, state, actor, &run.vars, &mut run.locals);
                 let branch = if cond(&mut cx).map_err(err)? != 0 {
                     then
                 } else {
@@ -672,6 +636,7 @@ pub fn execute<'s>(
                 run.stack.push(Cont::Block(branch));
             }
             CStmt::For { slot, dom, body } => {
+                let mut cx = cx_of(m, state, actor, &run.vars, &mut run.locals);
                 let items = dom.elements(&mut cx).map_err(err)?;
                 run.stack.push(Cont::Loop {
                     slot: *slot,
@@ -679,59 +644,208 @@ pub fn execute<'s>(
                     body,
                 });
             }
-            CStmt::Send { msg, to } => {
-                let fields = msg.fields(&mut cx).map_err(err)?;
-                let to = to(&mut cx).map_err(err)?;
-                if m.pack.insts.get(to).is_none() {
-                    return Err(Failure::Error(EvalError {
-                        message: "no such role instance".into(),
-                        span: msg.span,
-                    }));
-                }
-                run.sends.push(Sent {
-                    to: to as u32,
-                    kind: msg.kind,
-                    fields,
-                });
-            }
-            CStmt::Broadcast {
-                msg,
-                to,
-                exclude_self,
-            } => {
-                let fields = msg.fields(&mut cx).map_err(err)?;
-                let targets = to.elements(&mut cx).map_err(err)?;
-                for t in targets {
-                    let Any::S(t) = t else {
-                        return Err(Failure::Error(EvalError {
-                            message: "expected a role instance".into(),
-                            span: msg.span,
-                        }));
-                    };
-                    if *exclude_self && t == u64::from(actor.global) {
-                        continue;
-                    }
-                    run.sends.push(Sent {
-                        to: t as u32,
-                        kind: msg.kind,
-                        fields,
-                    });
-                }
-            }
-            CStmt::Assert {
+            leaf => leaf_stmt(
+                m,
+                state,
+                actor,
+                leaf,
+                &mut run.locals,
+                &mut run.vars,
+                &mut run.sends,
+            )?,
+        }
+    }
+}
+
+/// Executes a block without `choose` directly on the given buffers: one
+/// run, nothing cloned, nothing allocated for the continuation.
+pub fn execute_plain(
+    m: &Machine,
+    state: &[u64],
+    actor: Actor,
+    block: &[CStmt],
+    locals: &mut Locals,
+    vars: &mut [u64],
+    sends: &mut Vec<Sent>,
+) -> Result<(), Failure> {
+    for stmt in block {
+        match stmt {
+            CStmt::If {
                 cond,
-                message,
-                span,
+                then,
+                otherwise,
             } => {
-                if cond(&mut cx).map_err(err)? == 0 {
-                    return Err(Failure::Assertion {
-                        message: message.clone(),
-                        span: *span,
-                    });
+                let mut cx = cx_of(m, state, actor, vars, locals);
+                let branch = if cond(&mut cx).map_err(err)? != 0 {
+                    then
+                } else {
+                    otherwise
+                };
+                execute_plain(m, state, actor, branch, locals, vars, sends)?;
+            }
+            CStmt::For { slot, dom, body } => {
+                let items = {
+                    let mut cx = cx_of(m, state, actor, vars, locals);
+                    dom.elements(&mut cx).map_err(err)?
+                };
+                for x in items {
+                    if let Some(slot) = slot {
+                        bind(locals, *slot, x);
+                    }
+                    execute_plain(m, state, actor, body, locals, vars, sends)?;
+                }
+            }
+            CStmt::Choose { .. } => {
+                return Err(Failure::Error(EvalError {
+                    message: "internal error: a choice in a body compiled without choices".into(),
+                    span: Span::DETACHED,
+                }));
+            }
+            leaf => leaf_stmt(m, state, actor, leaf, locals, vars, sends)?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether a block has a `choose` anywhere inside it.
+pub fn has_choose(block: &[CStmt]) -> bool {
+    block.iter().any(|s| match s {
+        CStmt::Choose { .. } => true,
+        CStmt::If {
+            then, otherwise, ..
+        } => has_choose(then) || has_choose(otherwise),
+        CStmt::For { body, .. } => has_choose(body),
+        _ => false,
+    })
+}
+
+// Takes the box because evaluation results carry boxed errors.
+#[allow(clippy::boxed_local)]
+fn err(e: Box<EvalError>) -> Failure {
+    Failure::Error(*e)
+}
+
+fn cx_of<'a>(
+    m: &'a Machine,
+    state: &'a [u64],
+    actor: Actor,
+    vars: &'a [u64],
+    locals: &'a mut Locals,
+) -> Cx<'a> {
+    Cx {
+        m,
+        state,
+        own: Some(Own {
+            global: actor.global,
+            vars,
+        }),
+        l: locals,
+        sb: 0,
+        cb: 0,
+    }
+}
+
+/// The statements that neither branch nor loop.
+fn leaf_stmt(
+    m: &Machine,
+    state: &[u64],
+    actor: Actor,
+    stmt: &CStmt,
+    locals: &mut Locals,
+    vars: &mut [u64],
+    sends: &mut Vec<Sent>,
+) -> Result<(), Failure> {
+    match stmt {
+        CStmt::Assign { pos, f } => {
+            let code = {
+                let mut cx = cx_of(m, state, actor, vars, locals);
+                f(&mut cx).map_err(err)?
+            };
+            match vars.get_mut(*pos) {
+                Some(slot) => *slot = code,
+                None => {
+                    return Err(Failure::Error(EvalError {
+                        message: "malformed IR: variable out of range".into(),
+                        span: Span::DETACHED,
+                    }));
                 }
             }
         }
+        CStmt::Let { slot, value } => {
+            let x = {
+                let mut cx = cx_of(m, state, actor, vars, locals);
+                match value {
+                    Ex::S(f) => Any::S(f(&mut cx).map_err(err)?),
+                    Ex::C(f) => Any::C(f(&mut cx).map_err(err)?),
+                }
+            };
+            if let Some(slot) = slot {
+                bind(locals, *slot, x);
+            }
+        }
+        CStmt::Send { msg, to } => {
+            let mut cx = cx_of(m, state, actor, vars, locals);
+            let fields = msg.fields(&mut cx).map_err(err)?;
+            let to = to(&mut cx).map_err(err)?;
+            if m.pack.insts.get(to).is_none() {
+                return Err(Failure::Error(EvalError {
+                    message: "no such role instance".into(),
+                    span: msg.span,
+                }));
+            }
+            sends.push(Sent {
+                to: to as u32,
+                kind: msg.kind,
+                fields,
+            });
+        }
+        CStmt::Broadcast {
+            msg,
+            to,
+            exclude_self,
+        } => {
+            let mut cx = cx_of(m, state, actor, vars, locals);
+            let fields = msg.fields(&mut cx).map_err(err)?;
+            let mut bad = false;
+            to.each(&mut cx, &mut |_, t| {
+                match t {
+                    Any::S(t) => {
+                        if !(*exclude_self && t == u64::from(actor.global)) {
+                            sends.push(Sent {
+                                to: t as u32,
+                                kind: msg.kind,
+                                fields,
+                            });
+                        }
+                    }
+                    Any::C(_) => bad = true,
+                }
+                Ok(!bad)
+            })
+            .map_err(err)?;
+            if bad {
+                return Err(Failure::Error(EvalError {
+                    message: "expected a role instance".into(),
+                    span: msg.span,
+                }));
+            }
+        }
+        CStmt::Assert {
+            cond,
+            message,
+            span,
+        } => {
+            let mut cx = cx_of(m, state, actor, vars, locals);
+            if cond(&mut cx).map_err(err)? == 0 {
+                return Err(Failure::Assertion {
+                    message: message.clone(),
+                    span: *span,
+                });
+            }
+        }
+        CStmt::Choose { .. } | CStmt::If { .. } | CStmt::For { .. } => {}
     }
+    Ok(())
 }
 
 fn bind(l: &mut Locals, slot: LocalSlot, x: Any) {
