@@ -68,6 +68,22 @@ pub struct Line {
     pub arrow: bool,
 }
 
+impl Line {
+    /// A solid line 1.5 pixels wide, without an arrowhead.
+    pub fn new(from: (f64, f64), to: (f64, f64), stroke: &'static str) -> Line {
+        Line {
+            x1: from.0,
+            y1: from.1,
+            x2: to.0,
+            y2: to.1,
+            stroke,
+            width: 1.5,
+            dashed: false,
+            arrow: false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Anchor {
     Start,
@@ -92,6 +108,8 @@ pub struct Text {
     pub halo: bool,
     /// A tooltip: the full text when the shown text is shortened.
     pub title: Option<String>,
+    /// Draw the first line bold in this colour (a note's title).
+    pub heading: Option<&'static str>,
 }
 
 impl Text {
@@ -108,6 +126,7 @@ impl Text {
             sans: false,
             halo: false,
             title: None,
+            heading: None,
         }
     }
 }
@@ -298,7 +317,18 @@ fn text_svg(t: &Text, out: &mut String) {
     let step = t.size * 1.25;
     for (i, line) in t.lines.iter().enumerate() {
         if i == 0 {
-            let _ = write!(out, "<tspan>{}</tspan>", escape(line));
+            match t.heading {
+                Some(fill) => {
+                    let _ = write!(
+                        out,
+                        r#"<tspan font-weight="bold" fill="{fill}">{}</tspan>"#,
+                        escape(line)
+                    );
+                }
+                None => {
+                    let _ = write!(out, "<tspan>{}</tspan>", escape(line));
+                }
+            }
         } else {
             let _ = write!(
                 out,
@@ -342,7 +372,7 @@ mod tests {
     #[test]
     fn rounds_coordinates_to_one_decimal() {
         assert_eq!(n(3.0), "3");
-        assert_eq!(n(3.14159), "3.1");
+        assert_eq!(n(12.34), "12.3");
         assert_eq!(n(-0.04), "0");
     }
 }
