@@ -237,6 +237,17 @@ fn charts_show_what_went_wrong() {
 }
 
 #[test]
+fn the_readme_shows_the_current_chart() {
+    let docs = repo().join("docs/chart-2pc-commit-early.svg");
+    let shown = std::fs::read_to_string(&docs).expect("the README's chart exists");
+    assert!(
+        shown == find("2pc_commit_early").svg,
+        "{} is not the chart specc draws now; copy tests/snapshots/charts__2pc_commit_early.snap.svg over it",
+        docs.display()
+    );
+}
+
+#[test]
 fn a_saved_trace_draws_the_same_chart_and_viewer() {
     for c in counterexamples() {
         let svg = c.dir.join("again.svg");

@@ -16,6 +16,15 @@
     return e;
   }
 
+  // Scrolls the selected row of the chart into view, once the page has
+  // its layout.
+  function reveal(block) {
+    var band = document.querySelector("#chart .band.selected");
+    if (band && band.scrollIntoView && document.readyState === "complete") {
+      band.scrollIntoView({ block: block, inline: "nearest" });
+    }
+  }
+
   function show(n) {
     current = Math.max(0, Math.min(steps.length - 1, n));
     var step = steps[current];
@@ -49,14 +58,10 @@
       }
       state.appendChild(table);
     });
-    var bands = document.querySelectorAll("#chart .band");
-    bands.forEach(function (band) {
-      var on = band.getAttribute("data-step") === String(current);
-      band.classList.toggle("selected", on);
-      if (on && band.scrollIntoView && document.readyState === "complete") {
-        band.scrollIntoView({ block: "nearest", inline: "nearest" });
-      }
+    document.querySelectorAll("#chart .band").forEach(function (band) {
+      band.classList.toggle("selected", band.getAttribute("data-step") === String(current));
     });
+    reveal("nearest");
     if (history.replaceState) {
       history.replaceState(null, "", "#step=" + current);
     }
@@ -96,4 +101,5 @@
   }
   var m = /step=(\d+)/.exec(location.hash);
   show(m ? Number(m[1]) : 0);
+  window.addEventListener("load", function () { reveal("center"); });
 })();

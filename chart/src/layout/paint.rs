@@ -220,14 +220,16 @@ impl Chart<'_> {
     /// lasso's loop. The bar sits on whole pixels, so it is drawn crisp.
     fn paint_verdict(&self, pen: &mut Pen, rows_end: f64) {
         let y = (pen.y + 8.0).round();
+        // A trace that is no counterexample ends in grey.
+        let colour = if self.trace.violation.is_some() { RED } else { GREY };
         pen.c.front.push(Shape::Line(Line {
             width: 2.0,
-            ..Line::new((8.0, y + 20.0), (pen.width - 8.0, y + 20.0), RED)
+            ..Line::new((8.0, y + 20.0), (pen.width - 8.0, y + 20.0), colour)
         }));
         pen.c.front.push(Shape::Text(Text {
             bold: true,
             sans: true,
-            ..Text::mono(16.0, y + 14.0, vec![self.verdict()], 13.0, RED)
+            ..Text::mono(16.0, y + 14.0, vec![self.verdict()], 13.0, colour)
         }));
         if let Some(k) = self.trace.loop_at {
             self.loop_bracket(&mut pen.c, k, &pen.row_top, rows_end);
