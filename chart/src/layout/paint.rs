@@ -221,7 +221,11 @@ impl Chart<'_> {
     fn paint_verdict(&self, pen: &mut Pen, rows_end: f64) {
         let y = (pen.y + 8.0).round();
         // A trace that is no counterexample ends in grey.
-        let colour = if self.trace.violation.is_some() { RED } else { GREY };
+        let colour = if self.trace.violation.is_some() {
+            RED
+        } else {
+            GREY
+        };
         pen.c.front.push(Shape::Line(Line {
             width: 2.0,
             ..Line::new((8.0, y + 20.0), (pen.width - 8.0, y + 20.0), colour)
