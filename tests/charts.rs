@@ -282,6 +282,27 @@ fn a_saved_trace_draws_the_same_chart_and_viewer() {
 }
 
 #[test]
+fn a_spec_that_holds_has_no_chart() {
+    let dir = out_dir().join("holds");
+    std::fs::create_dir_all(&dir).expect("a writable target directory");
+    let svg = dir.join("none.svg");
+    let _ = std::fs::remove_file(&svg);
+    let out = specc(&[
+        "check",
+        "specs/classic/two_phase.spec",
+        "--chart",
+        arg(&svg),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("note: no counterexample, so nothing was written to"),
+        "{stderr}"
+    );
+    assert!(!svg.exists());
+}
+
+#[test]
 fn chart_refuses_what_it_cannot_draw() {
     let dir = out_dir().join("refusals");
     std::fs::create_dir_all(&dir).expect("a writable target directory");
