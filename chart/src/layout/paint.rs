@@ -183,8 +183,7 @@ impl Chart<'_> {
         pen.y = bottom;
     }
 
-    /// Messages never received nor lost, dashed into the end zone; those
-    /// to one instance stack.
+    /// Messages never received nor lost, dashed into the end zone.
     fn paint_in_flight(&self, pen: &mut Pen) {
         if self.flow.in_flight().next().is_none() {
             return;
@@ -199,21 +198,28 @@ impl Chart<'_> {
                 GREY,
             )
         }));
-        let mut cursor = vec![pen.y + 8.0; self.columns.len()];
-        for send in self.flow.in_flight() {
-            let Some(to) = send.message.to else {
-                continue;
-            };
+        // One slot each, the longest arrows first: a shallow long arrow
+        // passes above the labels of the shorter ones below it.
+        let mut sends: Vec<_> = self
+            .flow
+            .in_flight()
+            .filter_map(|send| Some((send, send.message.to?)))
+            .collect();
+        sends.sort_by_key(|(send, to)| {
+            std::cmp::Reverse(send.message.from.unwrap_or(*to).abs_diff(*to))
+        });
+        let mut cursor = pen.y + 8.0;
+        for (send, to) in sends {
             let label = in_flight_label(send);
-            let arrive = cursor[to] + label.len() as f64 * LH + 4.0;
-            cursor[to] = arrive + 10.0;
+            let arrive = cursor + label.len() as f64 * LH + 4.0;
+            cursor = arrive + 8.0;
             let from = send.message.from.unwrap_or(to);
             let colour = PALETTE[from % PALETTE.len()];
             let start = pen.send_y.get(send.state).copied().unwrap_or(pen.y);
             self.arrow(&mut pen.c, (from, start), (to, arrive), colour, true);
             self.arrival_label(&mut pen.c, from, to, arrive, label, colour);
         }
-        pen.y = cursor.iter().copied().fold(pen.y, f64::max);
+        pen.y = cursor;
     }
 
     /// The red bar that says what is wrong with the last state, and a
