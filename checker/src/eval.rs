@@ -74,11 +74,13 @@ impl<'a> Env<'a> {
         self
     }
 
+    #[cfg(test)]
     pub fn with_state(mut self, state: &'a State) -> Env<'a> {
         self.state = Some(state);
         self
     }
 
+    #[cfg(test)]
     /// Inside a step: reads of `inst`'s variables see `vars`.
     pub fn with_own(mut self, inst: Instance, vars: &'a [Value]) -> Env<'a> {
         self.own = Some((inst, vars));
@@ -95,6 +97,7 @@ impl<'a> Env<'a> {
         self.eval(&frame.expr, &mut locals)
     }
 
+    #[cfg(test)]
     /// Evaluates a state predicate.
     pub fn eval_predicate(&self, frame: &Frame) -> EvalResult<bool> {
         let v = self.eval_frame(frame, None)?;

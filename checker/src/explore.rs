@@ -761,7 +761,7 @@ impl Explorer<'_> {
             EventKind::Step => match failure.map(|f| *f) {
                 None => return internal("internal error: a failing step was not found".into()),
                 Some(found) => match found.failure {
-                    crate::exec::Failure::Assertion { message, span } => {
+                    crate::failure::Failure::Assertion { message, span } => {
                         let property = match &found.action {
                             crate::outcome::Action::Step { step, .. } => {
                                 spec.steps[step.index()].name.clone()
@@ -779,7 +779,7 @@ impl Explorer<'_> {
                             None,
                         )
                     }
-                    crate::exec::Failure::Error(e) => (
+                    crate::failure::Failure::Error(e) => (
                         Vec::new(),
                         Some(CheckError {
                             message: e.message,

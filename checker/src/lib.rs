@@ -17,8 +17,10 @@ mod compile;
 mod convert;
 mod encode;
 mod eval;
+#[cfg(test)]
 mod exec;
 mod explore;
+mod failure;
 mod fair_cycle;
 mod fingerprint;
 mod format;
@@ -32,6 +34,7 @@ mod pack;
 mod seen;
 mod shape;
 mod state;
+#[cfg(test)]
 mod successors;
 mod symmetry;
 mod trace;

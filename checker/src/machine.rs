@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use spec_lang::ir::{CrashKind, Frame, LocalId, MsgId, RoleId, Spec, StepKind, Type};
+use spec_lang::ir::{CrashKind, Frame, LocalId, MsgId, RoleId, Spec, StepKind, Temporal, Type};
 
 use crate::boxed::Boxed;
 use crate::compile::{
@@ -84,6 +84,9 @@ pub struct Machine {
     pub invariants: Vec<CPred>,
     pub constraints: Vec<CPred>,
     pub terminal: Vec<CPred>,
+    /// The operands of each temporal property, by property: one predicate,
+    /// two for `leads_to`.
+    pub properties: Vec<Vec<CPred>>,
     /// The initial packed state.
     pub init: Vec<u64>,
     /// Stored codes of every instance's initial variables: `[global][pos]`.
@@ -111,6 +114,7 @@ impl Machine {
             invariants: Vec::new(),
             constraints: Vec::new(),
             terminal: Vec::new(),
+            properties: Vec::new(),
             init: Vec::new(),
             init_codes: Vec::new(),
             crash_of_role: vec![None; spec.roles.len()],
@@ -211,6 +215,17 @@ impl Machine {
         let invariants = spec.invariants.iter().map(|i| pred(&i.cond)).collect();
         let constraints = spec.constraints.iter().map(|c| pred(&c.cond)).collect();
         let terminal = spec.terminal.iter().map(|t| pred(&t.cond)).collect();
+        let properties = spec
+            .properties
+            .iter()
+            .map(|p| match &p.formula {
+                Temporal::Always(f)
+                | Temporal::Eventually(f)
+                | Temporal::AlwaysEventually(f)
+                | Temporal::EventuallyAlways(f) => vec![pred(f)],
+                Temporal::LeadsTo(f, g) => vec![pred(f), pred(g)],
+            })
+            .collect();
         let mut steps = Vec::new();
         for step in &spec.steps {
             let (frame, types) = frame_of(&step.locals);
@@ -247,6 +262,7 @@ impl Machine {
         m.invariants = invariants;
         m.constraints = constraints;
         m.terminal = terminal;
+        m.properties = properties;
         m.steps = steps;
         Ok(m)
     }

@@ -21,10 +21,10 @@
 use std::ops::ControlFlow;
 
 use crate::canon::Engine;
+use crate::failure::StepFailure;
 use crate::fingerprint::fingerprint_words;
 use crate::outcome::{Action, Trace, TraceState};
 use crate::seen::{parent_of, transition_of};
-use crate::successors::StepFailure;
 use crate::symmetry::{Renaming, compose, invert, rename_action, rename_state};
 use crate::transitions::{Scratch, for_each_successor};
 

@@ -19,11 +19,11 @@ use spec_lang::ir::{CrashKind, NetworkKind, StepId};
 
 use crate::compile::{Actor, Any, Cx, Locals, Place, Run, Sent, Val, execute, execute_plain};
 use crate::convert::entry_msg;
-use crate::exec::Failure;
+use crate::failure::Failure;
+use crate::failure::StepFailure;
 use crate::machine::{CStep, Machine};
 use crate::network::{self, NetPos};
 use crate::outcome::Action;
-use crate::successors::StepFailure;
 use crate::value::Msg;
 
 /// What a transition did, borrowed from the enumeration.

@@ -17,10 +17,14 @@ use std::ops::ControlFlow;
 use serde_json::Value as Json;
 use spec_lang::ir::{Spec, Type};
 
-use crate::eval::Env;
+use crate::canon::Engine;
+use crate::compile::Locals;
+use crate::failure::StepFailure;
+use crate::machine::Machine;
 use crate::model::Model;
+use crate::outcome::Action;
 use crate::state::State;
-use crate::successors::{Label, for_each_successor};
+use crate::transitions::{Scratch, for_each_successor};
 use crate::value::{Instance, Msg, Value};
 
 /// A trace that replays on the spec.
@@ -92,9 +96,14 @@ impl TraceError {
 /// Replays a JSON-lines trace on a spec.
 pub fn validate_trace(spec: &Spec, text: &str) -> Result<TraceReport, TraceError> {
     let model = Model::new(spec, false).map_err(|e| TraceError::Setup(e.message))?;
+    let machine = Machine::new(spec, &model).map_err(|e| TraceError::Setup(e.message))?;
     let replay = Replay {
         spec,
         model: &model,
+        engine: Engine {
+            model: &model,
+            machine: &machine,
+        },
     };
     let mut state = model.initial_state();
     let mut report = TraceReport::default();
@@ -171,16 +180,54 @@ fn field_str<'j>(line: usize, json: &'j Json, name: &str) -> Result<&'j str, Tra
 struct Replay<'a> {
     spec: &'a Spec,
     model: &'a Model<'a>,
+    engine: Engine<'a>,
 }
+
+/// The transitions of the spec from one state: what each did and where it
+/// leads, or the step failure that stopped the enumeration.
+type Transitions = (Vec<(Action, State)>, Option<Box<StepFailure>>);
 
 impl Replay<'_> {
     fn broken_invariant(&self, state: &State) -> Option<String> {
-        let env = Env::closed(self.spec, &self.model.layout, &self.model.consts).with_state(state);
+        let m = self.engine.machine;
+        let Ok(words) = self.engine.pack(state) else {
+            return Some("(a state of the trace has no value of its types)".into());
+        };
+        let mut locals = Locals::default();
         self.spec
             .invariants
             .iter()
-            .find(|inv| !matches!(env.eval_predicate(&inv.cond), Ok(true)))
-            .map(|inv| inv.name.clone())
+            .zip(&m.invariants)
+            .find(|(_, pred)| !matches!(m.eval_pred(pred, &words, &mut locals), Ok(true)))
+            .map(|(inv, _)| inv.name.clone())
+    }
+
+    /// Every transition of the spec from `state`, in transition order.
+    fn transitions(&self, line: usize, state: &State) -> Result<Transitions, TraceError> {
+        let m = self.engine.machine;
+        let words = self
+            .engine
+            .pack(state)
+            .map_err(|e| malformed(line, &format!("the state before this record: {e}")))?;
+        let mut out = Vec::new();
+        let mut bad = false;
+        let mut scratch = Scratch::default();
+        let result = for_each_successor(m, &words, &mut scratch, &mut |label, next| {
+            match (m.action(label), self.engine.unpack(next)) {
+                (Some(action), Some(next)) => out.push((action, next)),
+                _ => {
+                    bad = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if bad {
+            return Err(TraceError::Setup(
+                "internal error: a successor could not be decoded".into(),
+            ));
+        }
+        Ok((out, result.err()))
     }
 
     fn instance(&self, line: usize, name: &str) -> Result<Instance, TraceError> {
@@ -229,28 +276,30 @@ impl Replay<'_> {
                 let slots = self.model.layout.instance_slots(inst);
                 let mut found = None;
                 let mut outcomes = Vec::new();
-                let result = for_each_successor(self.model, state, &mut |label, next| {
-                    if let Label::Step {
+                let (transitions, failure) = self.transitions(line, state)?;
+                for (action, next) in transitions {
+                    if let Action::Step {
                         step: id,
                         instance,
                         received: r,
                         sent: s,
-                    } = label
-                        && *instance == inst
+                    } = action
+                        && instance == inst
                         && self.spec.steps[id.index()].name == step
-                        && r.cloned() == received
+                        && r == received
                     {
-                        let mut s = s.to_vec();
+                        let mut s = s;
                         s.sort();
                         if s == sent && next.vars[slots.clone()] == after[..] {
                             found = Some(next);
-                            return ControlFlow::Break(());
+                            break;
                         }
                         outcomes.push(self.describe(inst, &next.vars[slots.clone()], &s));
                     }
-                    ControlFlow::Continue(())
-                });
-                if let Err(failure) = result {
+                }
+                if found.is_none()
+                    && let Some(failure) = failure
+                {
                     return Err(diverge(
                         "the spec's step fails in this state".to_string(),
                         format!("{:?}", failure.failure),
@@ -294,13 +343,13 @@ impl Replay<'_> {
                     }
                     _ => None,
                 };
-                let mut found = None;
-                let _ = for_each_successor(self.model, state, &mut |label, next| {
-                    let hit = match (label, kind, &target) {
-                        (Label::Lose(m), "lose", Err(t)) => *m == t,
-                        (Label::Duplicate(m), "duplicate", Err(t)) => *m == t,
-                        (Label::Crash(i), "crash", Ok(t)) => i == t,
-                        (Label::Recover(i), "recover", Ok(t)) => {
+                let (transitions, _) = self.transitions(line, state)?;
+                let found = transitions.into_iter().find_map(|(action, next)| {
+                    let hit = match (&action, kind, &target) {
+                        (Action::Lose(m), "lose", Err(t)) => m == t,
+                        (Action::Duplicate(m), "duplicate", Err(t)) => m == t,
+                        (Action::Crash(i), "crash", Ok(t)) => i == t,
+                        (Action::Recover(i), "recover", Ok(t)) => {
                             i == t
                                 && after.as_ref().is_none_or(|a| {
                                     next.vars[self.model.layout.instance_slots(*i)] == a[..]
@@ -308,11 +357,7 @@ impl Replay<'_> {
                         }
                         _ => false,
                     };
-                    if hit {
-                        found = Some(next);
-                        return ControlFlow::Break(());
-                    }
-                    ControlFlow::Continue(())
+                    hit.then_some(next)
                 });
                 found.ok_or_else(|| {
                     let what = match &target {

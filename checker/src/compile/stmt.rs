@@ -16,7 +16,7 @@ use super::domain::{Domain, compile_domain_as};
 use super::expr::{Store, compile_expr, conform, scalar};
 use super::{Any, Cx, Ex, LocalSlot, Locals, Own, Res, SFn, Scope, Val, fail, into_vfn};
 use crate::eval::{EvalError, check_stored};
-use crate::exec::Failure;
+use crate::failure::Failure;
 use crate::machine::Machine;
 use crate::pack::{FieldsPack, Storage};
 use crate::shape::{Shape, ShapeKind, map_offset, mask, shl};

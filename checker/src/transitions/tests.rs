@@ -14,7 +14,7 @@ use spec_lang::ir::Spec;
 use crate::canon::Engine;
 use crate::compile::Locals;
 use crate::eval::Env;
-use crate::exec::Failure;
+use crate::failure::Failure;
 use crate::machine::Machine;
 use crate::model::Model;
 use crate::outcome::Action;
