@@ -45,7 +45,7 @@ pub use role::{
 pub use log::Log;
 pub use net_protocol::{NetProtocol, saved_field, to_json};
 pub use node::{App, Cx, NodeConfig, NodeError, Offer, SpecApp, Timing, run_node};
-pub use node_main::{node_config, node_main, serve, shutdown_signal};
+pub use node_main::{merge_traces_main, node_config, node_main, serve, shutdown_signal};
 pub use peers::{Peers, addr_table};
 pub use recorder::{MergeError, Recorder, RecorderError, Resumed, merge_traces};
 pub use simulate::{RunEnd, SimConfig, SimRun, simulate, simulate_main};

@@ -132,9 +132,9 @@ pub struct Cx<'a, P: NetProtocol> {
     log: &'a Log,
 }
 
-impl<P: NetProtocol> Cx<'_, P> {
+impl<'a, P: NetProtocol> Cx<'a, P> {
     /// The instance's current state.
-    pub fn state(&self) -> &P::Node {
+    pub fn state(&self) -> &'a P::Node {
         self.node
     }
 
@@ -165,7 +165,7 @@ impl<P: NetProtocol> Cx<'_, P> {
         *self.reset = true;
     }
 
-    pub fn log(&self) -> &Log {
+    pub fn log(&self) -> &'a Log {
         self.log
     }
 }

@@ -32,7 +32,7 @@ NODE merge-traces [--out FILE] TRACE...";
 pub fn node_main<P: NetProtocol>() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("merge-traces") {
-        return merge_main(&args[1..]);
+        return merge_traces_main(&args[1..]);
     }
     let config = match node_config::<P>(&args) {
         Ok(c) => c,
@@ -171,7 +171,7 @@ pub async fn shutdown_signal() {
 }
 
 /// `merge-traces [--out FILE] TRACE...`: one trace from every process's.
-fn merge_main(args: &[String]) -> ExitCode {
+pub fn merge_traces_main(args: &[String]) -> ExitCode {
     let mut out: Option<PathBuf> = None;
     let mut inputs = Vec::new();
     let mut it = args.iter();
