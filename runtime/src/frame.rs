@@ -37,7 +37,10 @@ impl fmt::Display for FrameError {
             }
             FrameError::Malformed(e) => write!(f, "a malformed frame: {e}"),
             FrameError::Truncated { have, want } => {
-                write!(f, "the stream ended inside a frame ({have} of {want} bytes)")
+                write!(
+                    f,
+                    "the stream ended inside a frame ({have} of {want} bytes)"
+                )
             }
         }
     }
@@ -222,7 +225,10 @@ mod tests {
         let f = encode_frame(&"abcdef", 100).unwrap();
         d.push(&f[..6]);
         assert_eq!(d.next_frame(), None);
-        assert_eq!(d.finish(), Some(FrameError::Truncated { have: 6, want: 12 }));
+        assert_eq!(
+            d.finish(),
+            Some(FrameError::Truncated { have: 6, want: 12 })
+        );
     }
 
     #[test]

@@ -37,27 +37,27 @@ mod transport;
 pub mod value;
 
 pub use instance::{CrashInfo, FaultBound, InstanceId, NetworkKind, ProtocolInfo, RoleInfo};
-pub use rng::Rng;
-pub use role::{
-    ChoiceSite, Effects, Event, FirstChoice, Hook, Outcome, Outgoing, Protocol, Refusal, RoleState,
-    StepResult, attempt, pick,
-};
 pub use log::Log;
 pub use net_protocol::{NetProtocol, saved_field, to_json};
 pub use node::{App, Cx, NodeConfig, NodeError, Offer, SpecApp, Timing, run_node};
 pub use node_main::{merge_traces_main, node_config, node_main, serve, shutdown_signal};
 pub use peers::{Peers, addr_table};
 pub use recorder::{MergeError, Recorder, RecorderError, Resumed, merge_traces};
+pub use rng::Rng;
+pub use role::{
+    ChoiceSite, Effects, Event, FirstChoice, Hook, Outcome, Outgoing, Protocol, Refusal, RoleState,
+    StepResult, attempt, pick,
+};
 pub use simulate::{RunEnd, SimConfig, SimRun, simulate, simulate_main};
 pub use storage::{Recovered, Storage, StorageError};
 pub use trace::{ToTrace, message_json, trace_object};
 pub use transport::{Envelope, Transport, TransportConfig};
 
+/// A JSON object, as persistent state is saved.
+pub use serde_json::Map as JsonMap;
 /// Re-exported so that generated crates need no direct dependency on
 /// serde_json.
 pub use serde_json::Value as Json;
-/// A JSON object, as persistent state is saved.
-pub use serde_json::Map as JsonMap;
 /// Re-exported so that applications built on generated crates use the
 /// runtime's tokio.
 pub use tokio;

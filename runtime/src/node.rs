@@ -432,9 +432,8 @@ where
     let me = config.me;
     let name = info.instance_name(me);
     let log = Log::new(&name, config.verbose);
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        NodeError::Setup(format!("{}: {e}", config.data_dir.display()))
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| NodeError::Setup(format!("{}: {e}", config.data_dir.display())))?;
     let (storage, recovered) = Storage::open(&config.data_dir.join("state.log"))?;
     if recovered.discarded > 0 {
         log.warn(&format!(
@@ -458,7 +457,9 @@ where
         recovered.seq,
     )?;
     let Some(&addr) = config.peers.addrs.get(&me) else {
-        return Err(NodeError::Setup(format!("the peers file has no address for {name}")));
+        return Err(NodeError::Setup(format!(
+            "the peers file has no address for {name}"
+        )));
     };
     let socket = if addr.is_ipv6() {
         TcpSocket::new_v6()

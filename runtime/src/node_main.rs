@@ -61,10 +61,7 @@ pub fn node_config<P: NetProtocol>(args: &[String]) -> Result<NodeConfig, String
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |v: &str| {
-            v.parse::<u64>()
-                .map_err(|e| format!("{flag} {v}: {e}"))
-        };
+        let number = |v: &str| v.parse::<u64>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
             "--role" => role = Some(value.clone()),
             "--id" => id = Some(number(value)? as u32),
@@ -206,7 +203,9 @@ pub fn merge_traces_main(args: &[String]) -> ExitCode {
     let merged = match merge_traces(&refs) {
         Ok(m) => m,
         Err(e) => {
-            let file = inputs.get(e.file).map_or(String::new(), |p| p.display().to_string());
+            let file = inputs
+                .get(e.file)
+                .map_or(String::new(), |p| p.display().to_string());
             eprintln!("error: {file}, line {}: {}", e.line, e.message);
             return ExitCode::from(2);
         }

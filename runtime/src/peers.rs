@@ -130,9 +130,17 @@ mod tests {
     #[test]
     fn unknown_missing_and_malformed_entries_are_errors() {
         let unknown = "[instances]\n\"Leader\" = \"127.0.0.1:1\"\n\"Node[3]\" = \"127.0.0.1:2\"\n";
-        assert!(Peers::parse(unknown, &INFO).unwrap_err().contains("Node[3]"));
+        assert!(
+            Peers::parse(unknown, &INFO)
+                .unwrap_err()
+                .contains("Node[3]")
+        );
         let missing = "[instances]\n\"Leader\" = \"127.0.0.1:1\"\n";
-        assert!(Peers::parse(missing, &INFO).unwrap_err().contains("Node[1], Node[2]"));
+        assert!(
+            Peers::parse(missing, &INFO)
+                .unwrap_err()
+                .contains("Node[1], Node[2]")
+        );
         assert!(Peers::parse("[instances]\nLeader = 5\n", &INFO).is_err());
         assert!(Peers::parse("not toml [", &INFO).is_err());
         assert!(Peers::parse("", &INFO).unwrap_err().contains("[instances]"));

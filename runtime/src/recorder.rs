@@ -30,7 +30,10 @@ use serde_json::{Map, Value as Json};
 /// A recorder failure.
 #[derive(Debug)]
 pub enum RecorderError {
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// The file belongs to another protocol or instance, or is not a trace.
     Foreign { path: PathBuf, reason: String },
 }

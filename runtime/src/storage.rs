@@ -33,9 +33,16 @@ const MAX_RECORD: usize = 1 << 30;
 /// A storage failure: the process cannot keep its promises and must stop.
 #[derive(Debug)]
 pub enum StorageError {
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     /// A record in the middle of the file is damaged.
-    Corrupt { path: PathBuf, offset: u64, reason: String },
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
 }
 
 impl fmt::Display for StorageError {
@@ -412,7 +419,11 @@ mod tests {
         for cut in 1..12 {
             std::fs::write(&path, &whole[..whole.len() - cut]).unwrap();
             let (_, r) = Storage::open(&path).unwrap();
-            assert_eq!(r.persistent, Some(obj(serde_json::json!({"v": 1}))), "cut {cut}");
+            assert_eq!(
+                r.persistent,
+                Some(obj(serde_json::json!({"v": 1}))),
+                "cut {cut}"
+            );
             assert_eq!(r.seq, 1);
             assert!(r.discarded > 0);
         }

@@ -98,15 +98,24 @@ impl Transport {
             tokio::spawn(send_loop(addr, name, qrx, config, log.clone()));
             queues.insert(id, qtx);
         }
-        (Transport { queues, config, log }, rx)
+        (
+            Transport {
+                queues,
+                config,
+                log,
+            },
+            rx,
+        )
     }
 
     /// Queues one envelope for its receiver; a full queue or an unknown
     /// receiver drops it (and says so).
     pub fn send<M: Serialize>(&self, envelope: &Envelope<M>) {
         let Some(queue) = self.queues.get(&envelope.to) else {
-            self.log
-                .warn(&format!("no address for {:?}: message dropped", envelope.to));
+            self.log.warn(&format!(
+                "no address for {:?}: message dropped",
+                envelope.to
+            ));
             return;
         };
         match encode_frame(envelope, self.config.max_frame) {

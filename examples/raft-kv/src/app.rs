@@ -37,8 +37,13 @@ const WINDOW: i64 = 32;
 /// What a log entry means to the key-value store.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Command {
-    Put { key: String, value: String },
-    Get { key: String },
+    Put {
+        key: String,
+        value: String,
+    },
+    Get {
+        key: String,
+    },
     /// The entry a new leader appends to commit its predecessors' entries.
     Noop,
 }
@@ -206,7 +211,10 @@ impl runtime::App<Raft> for KvApp {
 
     fn started(&mut self, _cx: &mut Cx<'_, Raft>, remembered: &BTreeMap<String, Json>) {
         for (k, v) in remembered {
-            let mut parts = k.strip_prefix("entry/").into_iter().flat_map(|r| r.split('/'));
+            let mut parts = k
+                .strip_prefix("entry/")
+                .into_iter()
+                .flat_map(|r| r.split('/'));
             let (Some(i), Some(t)) = (parts.next(), parts.next()) else {
                 continue;
             };

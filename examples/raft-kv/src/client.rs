@@ -96,7 +96,11 @@ impl Client {
 
     /// Sends `op` until a leader has committed it or the deadline passes;
     /// returns the value a `Get` read.
-    pub async fn request(&mut self, op: &Op, deadline: Instant) -> Result<Option<String>, ClientError> {
+    pub async fn request(
+        &mut self,
+        op: &Op,
+        deadline: Instant,
+    ) -> Result<Option<String>, ClientError> {
         let mut last = String::from("no server was tried");
         while Instant::now() < deadline {
             let Some(addr) = self.pick() else {

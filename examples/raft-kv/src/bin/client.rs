@@ -52,7 +52,12 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage(&format!("cannot start the runtime: {e}")),
     };
-    match rest.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match rest
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["put", key, value] => runtime.block_on(one(
             servers,
             Op::Put {
@@ -60,7 +65,12 @@ fn main() -> ExitCode {
                 value: value.to_string(),
             },
         )),
-        ["get", key] => runtime.block_on(one(servers, Op::Get { key: key.to_string() })),
+        ["get", key] => runtime.block_on(one(
+            servers,
+            Op::Get {
+                key: key.to_string(),
+            },
+        )),
         ["bench", flags @ ..] => match bench_config(flags) {
             Ok((clients, requests, bytes)) => {
                 runtime.block_on(bench(servers, clients, requests, bytes))
@@ -105,7 +115,12 @@ fn bench_config(flags: &[&str]) -> Result<(usize, usize, usize), String> {
     Ok((clients, requests, bytes))
 }
 
-async fn bench(servers: Vec<SocketAddr>, clients: usize, requests: usize, bytes: usize) -> ExitCode {
+async fn bench(
+    servers: Vec<SocketAddr>,
+    clients: usize,
+    requests: usize,
+    bytes: usize,
+) -> ExitCode {
     // One warm-up request finds the leader before the clock starts.
     let mut warm = Client::new(servers.clone());
     if let Err(e) = warm

@@ -24,15 +24,24 @@ fn main() -> ExitCode {
     if given.first().map(String::as_str) == Some("merge-traces") {
         return runtime::merge_traces_main(&given[1..]);
     }
-    let mut args: Vec<String> = ["--role", "Server", "--tick-ms", "50", "--timeout-ms", "500..1000"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "--role",
+        "Server",
+        "--tick-ms",
+        "50",
+        "--timeout-ms",
+        "500..1000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.extend(given);
     let config = match runtime::node_config::<Raft>(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}\nusage: raft-kv-server --id N --peers FILE --data DIR [node options]");
+            eprintln!(
+                "error: {e}\nusage: raft-kv-server --id N --peers FILE --data DIR [node options]"
+            );
             return ExitCode::from(2);
         }
     };
