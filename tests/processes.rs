@@ -495,9 +495,14 @@ fn a_2pc_participant_killed_after_voting_yes_recovers_its_vote() {
     let t = TwoPhase::setup("2pc-kill-participant");
     let mut coordinator = t.start(None);
     let mut p1 = t.start(Some(1));
-    wait_until("participant 1 votes yes", || {
+    // Killed once its vote has reached the coordinator: a vote still in
+    // the network when its sender dies is lost (delivery is at most once),
+    // and 2PC as specified then waits for it forever.
+    wait_until("participant 1's yes vote reaches the coordinator", || {
         t.trace("participant1")
             .contains("\"vote\":{\"some\":\"Yes\"}")
+            && t.trace("coordinator")
+                .contains("\"yes_votes\":[\"Participant[1]\"]")
     });
     p1.sigkill();
     let mut p1 = t.start(Some(1));

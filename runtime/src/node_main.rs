@@ -64,7 +64,13 @@ pub fn node_config<P: NetProtocol>(args: &[String]) -> Result<NodeConfig, String
         let number = |v: &str| v.parse::<u64>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
             "--role" => role = Some(value.clone()),
-            "--id" => id = Some(number(value)? as u32),
+            "--id" => {
+                id = Some(
+                    value
+                        .parse::<u32>()
+                        .map_err(|e| format!("--id {value}: {e}"))?,
+                )
+            }
             "--peers" => peers_file = Some(PathBuf::from(value)),
             "--data" => data = Some(PathBuf::from(value)),
             "--tick-ms" => timing.tick = Duration::from_millis(number(value)?.max(1)),
