@@ -422,8 +422,11 @@ impl TwoPhase {
     fn setup(name: &str) -> TwoPhase {
         let dir = work_dir(name);
         let krate = dir.join("crate");
-        generate("specs/2pc.spec", &krate, "net-2pc", &[]);
-        let bin = build(&krate).join("net-2pc-node");
+        // A crate name per test: tests build in parallel into one target
+        // directory, and must not replace each other's binaries.
+        let crate_name = format!("net-{name}");
+        generate("specs/2pc.spec", &krate, &crate_name, &[]);
+        let bin = build(&krate).join(format!("{crate_name}-node"));
         let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
         let mut text = format!(
             "[instances]\n\"Coordinator\" = \"127.0.0.1:{}\"\n",
@@ -619,4 +622,65 @@ fn garbage_truncated_and_unexpected_frames_leave_a_process_serving() {
         &[],
         &t.dir.join("merged.jsonl"),
     );
+}
+
+#[test]
+fn the_node_binary_refuses_a_wrong_command_line_or_peers_file_with_exit_code_2() {
+    let t = TwoPhase::setup("2pc-command-line");
+    let peers = t.peers.display().to_string();
+    let bad_peers = t.dir.join("bad.toml");
+    std::fs::write(
+        &bad_peers,
+        "[instances]\n\"Coordinator\" = \"127.0.0.1:1\"\n",
+    )
+    .expect("the file is written");
+    let bad_peers = bad_peers.display().to_string();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--role", "Nobody", "--peers", &peers, "--data", "d"],
+            "no such role",
+        ),
+        (
+            &["--role", "Participant", "--peers", &peers, "--data", "d"],
+            "--id N is required",
+        ),
+        (
+            &[
+                "--role",
+                "Participant",
+                "--id",
+                "4",
+                "--peers",
+                &peers,
+                "--data",
+                "d",
+            ],
+            "numbered 1..=3",
+        ),
+        (
+            &[
+                "--role",
+                "Coordinator",
+                "--peers",
+                &bad_peers,
+                "--data",
+                "d",
+            ],
+            "no address for Participant[1]",
+        ),
+        (
+            &["--role", "Coordinator", "--peers", &peers],
+            "--data DIR is required",
+        ),
+        (&["merge-traces"], "no traces to merge"),
+    ];
+    for (args, expected) in cases {
+        let out = Command::new(&t.bin)
+            .args(args)
+            .output()
+            .expect("the node runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }
