@@ -979,11 +979,10 @@ fn set_literal(items: &[Expr], e: &Expr, sc: &Scope<'_>) -> Ex {
         let fallback: Vec<super::VFn> = Vec::new();
         let _ = fallback;
         let insts = sc.insts.clone();
-        let items_ty: Vec<Type> = items.iter().map(|x| x.ty.clone()).collect();
         return Ex::C(Box::new(move |cx| {
             let mut mask_code = 0u64;
             let mut values: Option<Vec<Value>> = None;
-            for (p, ty) in parts.iter().zip(&items_ty) {
+            for p in &parts {
                 match p.eval(cx)? {
                     Ok(code) => {
                         if let Some(vs) = &mut values {
@@ -995,7 +994,7 @@ fn set_literal(items: &[Expr], e: &Expr, sc: &Scope<'_>) -> Ex {
                     Err(v) => {
                         let vs =
                             values.get_or_insert_with(|| decode_mask(mask_code, &elem, &insts));
-                        vs.push(any_value(v, ty, None, &insts));
+                        vs.push(v);
                     }
                 }
             }
@@ -1028,6 +1027,7 @@ fn decode_mask(code: u64, elem: &Shape, insts: &crate::shape::Instances) -> Vec<
 /// shape, or its value when it has no code there.
 pub struct Elem {
     ex: Ex,
+    ty: Type,
     store: Option<Store>,
     same_shape: bool,
     from_shape: Option<Shape>,
@@ -1036,11 +1036,16 @@ pub struct Elem {
 }
 
 impl Elem {
-    pub fn eval(&self, cx: &mut Cx<'_>) -> Res<Result<u64, Any>> {
+    /// The component's code in the target shape, or (when it has none
+    /// there) its value.
+    pub fn eval(&self, cx: &mut Cx<'_>) -> Res<Result<u64, Value>> {
         match &self.ex {
             Ex::S(f) => {
                 let x = f(cx)?;
-                Ok(self.store.and_then(|s| s.code(x)).ok_or(Any::S(x)))
+                Ok(self
+                    .store
+                    .and_then(|s| s.code(x))
+                    .ok_or_else(|| scalar_value(x, &self.ty, &self.insts)))
             }
             Ex::C(f) => match f(cx)? {
                 Val::Code(c) if self.same_shape => Ok(Ok(c)),
@@ -1048,7 +1053,7 @@ impl Elem {
                     let value = super::val_value(v, self.from_shape.as_ref(), &self.insts);
                     match self.to_shape.encode(&value, &self.insts) {
                         Some(c) => Ok(Ok(c)),
-                        None => Ok(Err(Any::C(Val::Value(value)))),
+                        None => Ok(Err(value)),
                     }
                 }
             },
@@ -1064,6 +1069,7 @@ pub fn elem_part(x: &Expr, shape: &Shape, sc: &Scope<'_>) -> Elem {
         same_shape: from_shape.as_ref() == Some(shape),
         from_shape,
         to_shape: shape.clone(),
+        ty: x.ty.clone(),
         ex,
         insts: sc.insts.clone(),
     }
@@ -1113,9 +1119,9 @@ fn product_literal(
                 .into_iter()
                 .zip(&field_shapes)
                 .zip(&items_ty)
-                .map(|((r, fs), ty)| match r {
+                .map(|((r, fs), _)| match r {
                     Ok(c) => fs.decode(c, &insts),
-                    Err(x) => any_value(x, ty, None, &insts),
+                    Err(x) => x,
                 })
                 .collect();
             Ok(Val::Value(match record {

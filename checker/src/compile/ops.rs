@@ -205,8 +205,6 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
             let coll = compound(compile_expr(b, sc), span);
             let insts = sc.insts.clone();
             let cshape = cshape.clone();
-            let a_ty = a.ty.clone();
-            let a_shape = sc.shape(&a.ty);
             return Ex::S(Box::new(move |cx| {
                 let x = part.eval(cx)?;
                 let c = coll(cx)?;
@@ -224,9 +222,7 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
                                 }) => el.decode(code, &insts),
                                 _ => Value::None,
                             },
-                            Err(any) => {
-                                super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts)
-                            }
+                            Err(any) => any,
                         };
                         let cv = super::val_value(c, cshape.as_ref(), &insts);
                         Ok(flip(contains(&cv, &xv, span).map_err(Box::new)?))
@@ -241,8 +237,6 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
             let insts = sc.insts.clone();
             let cshape = cshape.clone();
             let key_shape = (**key).clone();
-            let a_ty = a.ty.clone();
-            let a_shape = sc.shape(&a.ty);
             return Ex::S(Box::new(move |cx| {
                 let x = part.eval(cx)?;
                 let c = coll(cx)?;
@@ -255,9 +249,7 @@ fn membership(negate: bool, a: &Expr, b: &Expr, e: &Expr, sc: &Scope<'_>) -> Ex 
                     (x, c) => {
                         let xv = match x {
                             Ok(code) => key_shape.decode(code, &insts),
-                            Err(any) => {
-                                super::expr::any_value(any, &a_ty, a_shape.as_ref(), &insts)
-                            }
+                            Err(any) => any,
                         };
                         let cv = super::val_value(c, cshape.as_ref(), &insts);
                         Ok(flip(contains(&cv, &xv, span).map_err(Box::new)?))
@@ -348,17 +340,9 @@ pub fn compile_builtin(b: Builtin, args: &[Expr], e: &Expr, sc: &Scope<'_>) -> E
             if let Some(ShapeKind::Option(inner)) = sc.shape(&e.ty).map(|s| s.kind) {
                 let part = elem_part(a, &inner, sc);
                 let ib = inner.bits;
-                let insts = sc.insts.clone();
-                let a_ty = a.ty.clone();
-                let a_shape = sc.shape(&a.ty);
                 return Ex::C(Box::new(move |cx| match part.eval(cx)? {
                     Ok(c) => Ok(Val::Code(shl(1, ib) | c)),
-                    Err(x) => Ok(Val::Value(Value::Some(Box::new(super::expr::any_value(
-                        x,
-                        &a_ty,
-                        a_shape.as_ref(),
-                        &insts,
-                    ))))),
+                    Err(x) => Ok(Val::Value(Value::Some(Box::new(x)))),
                 }));
             }
         }
@@ -436,8 +420,6 @@ pub fn compile_builtin(b: Builtin, args: &[Expr], e: &Expr, sc: &Scope<'_>) -> E
             let eb = elem.bits;
             let insts = sc.insts.clone();
             let shape = arg_shape.clone();
-            let x_ty = x.ty.clone();
-            let x_shape = sc.shape(&x.ty);
             let names = sc.names.clone();
             return Ex::C(Box::new(move |cx| {
                 let sv = sf(cx)?;
@@ -455,7 +437,7 @@ pub fn compile_builtin(b: Builtin, args: &[Expr], e: &Expr, sc: &Scope<'_>) -> E
                 let s_value = super::val_value(sv, shape.as_ref(), &insts);
                 let x_value = match xv {
                     Ok(code) => elem.decode(code, &insts),
-                    Err(any) => super::expr::any_value(any, &x_ty, x_shape.as_ref(), &insts),
+                    Err(value) => value,
                 };
                 let v = builtin(b, vec![s_value, x_value], span, &names).map_err(Box::new)?;
                 Ok(value_val(v, shape.as_ref(), &insts))

@@ -78,6 +78,8 @@ pub struct MsgBuild {
 struct FieldPart {
     value: Ex,
     ty: Type,
+    /// The shape of the field's own type, for reading its value.
+    shape: Option<Shape>,
     /// The field's shape and bit offset, for packed fields.
     code: Option<(Shape, u32, Option<Store>)>,
     insts: Arc<crate::shape::Instances>,
@@ -237,8 +239,6 @@ fn compile_assign(place: &Place, value: &spec_lang::ir::Expr, sc: &Scope<'_>) ->
         let shape = shape.clone();
         let key_shape = (**key).clone();
         let val_shape = (**val).clone();
-        let k_ty = k.ty.clone();
-        let v_ty = value.ty.clone();
         let kspan = k.span;
         return CStmt::Assign {
             pos,
@@ -255,11 +255,11 @@ fn compile_assign(place: &Place, value: &spec_lang::ir::Expr, sc: &Scope<'_>) ->
                 let mut base = shape.decode(old, &insts);
                 let kv = match kc {
                     Ok(c) => key_shape.decode(c, &insts),
-                    Err(x) => super::expr::any_value(x, &k_ty, None, &insts),
+                    Err(x) => x,
                 };
                 let vv = match v {
                     Ok(c) => val_shape.decode(c, &insts),
-                    Err(x) => super::expr::any_value(x, &v_ty, None, &insts),
+                    Err(x) => x,
                 };
                 crate::eval::update_index(&mut base, kv, vv, kspan).map_err(Box::new)?;
                 match shape.encode(&base, &insts) {
@@ -440,6 +440,7 @@ fn compile_message(message: &MessageValue, sc: &Scope<'_>) -> MsgBuild {
             FieldPart {
                 value: conform(compile_expr(e, sc), e, ty, sc),
                 ty: ty.clone(),
+                shape: sc.shape(ty),
                 code,
                 insts: sc.insts.clone(),
                 span: e.span,
@@ -502,7 +503,7 @@ impl MsgBuild {
                 for f in &self.fields {
                     let v = match &f.value {
                         Ex::S(v) => super::scalar_value(v(cx)?, &f.ty, &f.insts),
-                        Ex::C(v) => super::val_value(v(cx)?, None, &f.insts),
+                        Ex::C(v) => super::val_value(v(cx)?, f.shape.as_ref(), &f.insts),
                     };
                     check_stored(&v, &f.ty, &names, f.span).map_err(Box::new)?;
                     vals.push(v);

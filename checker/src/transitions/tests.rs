@@ -219,6 +219,72 @@ fn packed_engine_agrees_with_the_reference_on_every_spec() {
     assert!(total > 10_000, "only {total} states were compared");
 }
 
+/// Types without shapes everywhere: unbounded sequences and sets, wide
+/// integers, messages whose fields are boxed, over each network kind.
+const WIDE: &str = r#"
+protocol Wide
+param Net: 0..2 = 0
+role P[2] {
+  var n: int = 0
+  var xs: seq<int> = []
+  var s: set<int> = {}
+  var m: map<int, seq<0..3, 2>> = []
+  var last: option<int> = none
+}
+message Push { xs: seq<int>, k: int, tag: 0..3 }
+message Ack { n: int }
+network NETWORK
+on P[p] step push when n < 2 {
+  n := n + 1
+  xs := append(xs, n * 1000)
+  s := s + {n, -n}
+  m[n] := [n % 4]
+  for q in P {
+    if q != p { send Push { xs: xs, k: n - 5, tag: n % 4 } to q }
+  }
+}
+on P[p] receive Push { xs: got, k, tag } from q when size(got) > 0 {
+  last := some(k)
+  xs := xs ++ got
+  reply Ack { n: size(xs) }
+  choose v in s + {k} where v != 0
+  s := s - {v}
+}
+on P receive Ack { n: a } { n := n + 0 * a }
+invariant Sizes: forall p in P: size(p.xs) <= 8 and p.n <= 2
+invariant Flight: forall m in in_flight(Push): m.k < 0 and size(m.xs) > 0
+invariant Sum: (sum p in P: p.n) <= 4 and (forall p in P: size({x in p.s where x > 0}) == p.n)
+"#;
+
+#[test]
+fn packed_engine_agrees_with_the_reference_on_boxed_values() {
+    for net in ["set", "bag", "fifo"] {
+        let source = WIDE.replace("NETWORK", net);
+        let spec = spec_lang::compile(&source, &[])
+            .unwrap_or_else(|d| panic!("{}", spec_lang::render("wide", &source, &d, false)))
+            .spec;
+        assert!(compare(net, &spec) > 50, "{net}: too few states compared");
+    }
+    // Raft at the bounds a long-running process uses: its messages no
+    // longer fit in one word, so their fields are boxed.
+    let source = std::fs::read_to_string(specs_dir().join("raft.spec")).expect("spec exists");
+    let overrides: Vec<ParamOverride> = [
+        ("MaxTerm", "1000"),
+        ("MaxLog", "100000"),
+        ("MaxInFlight", "100000000"),
+    ]
+    .into_iter()
+    .map(|(n, v)| ParamOverride {
+        name: n.into(),
+        value: v.into(),
+    })
+    .collect();
+    let spec = spec_lang::compile(&source, &overrides)
+        .expect("raft compiles")
+        .spec;
+    assert!(compare("raft (wide)", &spec) > 1000);
+}
+
 #[test]
 fn packed_engine_agrees_with_the_reference_with_more_instances() {
     let cases = [
