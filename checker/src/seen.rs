@@ -131,6 +131,49 @@ impl Seen {
     }
 }
 
+/// The parent link of every distinct state, by global index, kept one
+/// exactly sized block per level (no doubling reallocation of one huge
+/// array).
+#[derive(Default)]
+pub struct Links {
+    levels: Vec<Vec<u64>>,
+    /// The global index of each level's first state.
+    starts: Vec<u64>,
+    len: u64,
+}
+
+impl Links {
+    pub fn push_level(&mut self, links: Vec<u64>) {
+        if links.is_empty() {
+            return;
+        }
+        self.starts.push(self.len);
+        self.len += links.len() as u64;
+        self.levels.push(links);
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn get(&self, index: u64) -> Option<u64> {
+        let level = self
+            .starts
+            .partition_point(|&s| s <= index)
+            .checked_sub(1)?;
+        let offset = usize::try_from(index - self.starts[level]).ok()?;
+        self.levels.get(level)?.get(offset).copied()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.levels
+            .iter()
+            .map(|l| l.capacity() as u64 * 8)
+            .sum::<u64>()
+            + self.starts.capacity() as u64 * 8
+    }
+}
+
 /// Where the first finder of a new state stored it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stored {
@@ -255,6 +298,20 @@ mod tests {
         let all = fresh.drain_sorted();
         assert_eq!(all, vec![(link(10, 0), 9, at(0)), (link(11, 3), 7, at(3))]);
         assert_eq!(fresh.len(), 0);
+    }
+
+    #[test]
+    fn links_are_found_by_global_index_across_levels() {
+        let mut links = Links::default();
+        links.push_level(vec![ROOT]);
+        links.push_level(vec![link(0, 0), link(0, 1)]);
+        links.push_level(Vec::new());
+        links.push_level(vec![link(2, 7)]);
+        assert_eq!(links.len(), 4);
+        assert_eq!(links.get(0), Some(ROOT));
+        assert_eq!(links.get(2), Some(link(0, 1)));
+        assert_eq!(links.get(3), Some(link(2, 7)));
+        assert_eq!(links.get(4), None);
     }
 
     #[test]
