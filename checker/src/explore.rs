@@ -358,6 +358,10 @@ impl Explorer<'_> {
 
             self.generated.fetch_add(generated, Relaxed);
             let truncated = outs.iter().any(|o| o.truncated);
+            let expanded = level.len() as u64;
+            // The expanded level is no longer needed: free it before the
+            // next one is built.
+            drop(level);
             let next = self.next_level(outs);
             self.note_memory(&next, true);
             if next.len() == 0 {
@@ -375,7 +379,7 @@ impl Explorer<'_> {
                 };
                 return self.finish(result, counts, Vec::new(), None);
             }
-            level_start += level.len() as u64;
+            level_start += expanded;
             level = next;
             depth += 1;
         }
@@ -522,6 +526,10 @@ impl Explorer<'_> {
         if out.event.is_some() {
             self.event_chunk.fetch_min(chunk, Relaxed);
         }
+        // The found states wait until the level ends: give back what the
+        // buffers grew past.
+        out.found.bytes.shrink_to_fit();
+        out.found.ends.shrink_to_fit();
         self.level_generated.fetch_add(out.generated, Relaxed);
         if let Some(limit) = self.config.memory_limit
             && self.note_memory(level, false) > limit
@@ -561,17 +569,16 @@ impl Explorer<'_> {
     }
 
     /// The next level: the new states in order of their smallest link,
-    /// copied from the chunk that stored each first. Records their links
-    /// and fingerprints.
+    /// copied from the chunk that stored each first. Records their links;
+    /// their fingerprints move into the seen-set.
     fn next_level(&mut self, outs: Vec<ChunkOut>) -> Level {
-        let fresh = self.fresh.drain_sorted();
+        let fresh = self.fresh.drain_into(&mut self.seen);
         let mut level = Level::default();
         level
             .bytes
             .reserve_exact(outs.iter().map(|o| o.found.bytes.len()).sum());
-        let mut fps = Vec::with_capacity(fresh.len());
         let mut links = Vec::with_capacity(fresh.len());
-        for (link, fp, at) in fresh {
+        for (link, at) in fresh {
             let Some(stored) = outs
                 .get(at.chunk as usize)
                 .and_then(|o| o.found.get(at.index as usize))
@@ -580,11 +587,11 @@ impl Explorer<'_> {
             };
             level.push_stored(stored);
             links.push(link);
-            fps.push(fp);
         }
         drop(outs);
-        self.links.push_level(links);
-        self.seen.insert_all(&fps);
+        if !self.links.push_level(links) {
+            self.stop.store(STOP_STATES, Relaxed);
+        }
         level
     }
 
