@@ -1,0 +1,1 @@
+//! Simulation on small specs built in the tests.
