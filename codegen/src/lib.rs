@@ -7,12 +7,15 @@
 //! `syn::File` and printed with prettyplease. This crate writes nothing: it
 //! returns the files in memory and the command writes them.
 
+mod bounds;
 mod expr;
+mod fallible;
 mod items;
 mod manifest;
 mod names;
 mod role;
 mod stmt;
+mod world;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,10 +63,11 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
         PathBuf::from("Cargo.toml"),
         manifest::cargo_toml(spec, config),
     );
-    let lib = items::lib_file(spec)?;
+    let fallibility = fallible::Fallibility::of(spec);
+    let lib = items::lib_file(spec, &fallibility)?;
     files.insert(PathBuf::from("src/lib.rs"), render(lib)?);
     for (n, role) in spec.roles.iter().enumerate() {
-        let module = role::role_module(spec, n)?;
+        let module = role::role_module(spec, &fallibility, n)?;
         let path = format!("src/{}.rs", names::snake(&role.name));
         files.insert(PathBuf::from(path), render(module)?);
     }

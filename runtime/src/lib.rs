@@ -13,16 +13,31 @@
 //! spec. The `value` helpers implement the spec language's operators on
 //! ordinary Rust collections so that generated code stays small.
 //!
+//! [`replay`] drives the generated code through a counterexample of the
+//! checker (an ITF trace), answering the hook as the trace chose, to show
+//! that the code reproduces the violation. The spec's state constraints
+//! reach the simulator through [`Protocol::constraints_hold`] over a
+//! [`World`] of every instance's state; evaluation errors are
+//! [`EvalError`] values, never panics.
+//!
 //! This crate knows nothing about the spec language or its IR.
 
+mod eval_error;
 mod instance;
+mod itf;
+mod replay;
 mod rng;
 mod role;
 mod simulate;
+mod system;
 mod trace;
 pub mod value;
+mod world;
 
+pub use eval_error::{Eval, EvalError};
 pub use instance::{CrashInfo, FaultBound, InstanceId, NetworkKind, ProtocolInfo, RoleInfo};
+pub use itf::{Itf, ItfState, read_itf};
+pub use replay::{ReplayError, ReplayRun, replay};
 pub use rng::Rng;
 pub use role::{
     ChoiceSite, Effects, Event, FirstChoice, Hook, Outcome, Outgoing, Protocol, Refusal, RoleState,
@@ -30,6 +45,7 @@ pub use role::{
 };
 pub use simulate::{RunEnd, SimConfig, SimRun, simulate, simulate_main};
 pub use trace::{ToTrace, message_json, trace_object};
+pub use world::World;
 
 /// Re-exported so that generated crates need no direct dependency on
 /// serde_json.

@@ -46,6 +46,7 @@ impl<const FAULTS: bool> Protocol for Numbers<FAULTS> {
             None
         },
         duplication: None,
+        partition: None,
         crashes: if FAULTS {
             &[CrashInfo {
                 role: 1,
