@@ -343,6 +343,23 @@ fn protocol_impl(spec: &Spec) -> TokenStream {
         .map(|(s, id)| quote!(#id => #s))
         .collect();
     let step_last = all_steps.last().map(|s| quote!(_ => #s));
+    let timeouts: Vec<TokenStream> = (0..spec.roles.len())
+        .map(|n| {
+            let names = spec
+                .steps
+                .iter()
+                .filter(|s| s.role.index() == n && matches!(s.kind, StepKind::Timeout))
+                .map(|s| s.name.as_str());
+            quote!(&[#(#names),*])
+        })
+        .collect();
+    let timeout_arms: Vec<TokenStream> = timeouts
+        .iter()
+        .zip(&ids)
+        .take(timeouts.len().saturating_sub(1))
+        .map(|(s, id)| quote!(#id => #s))
+        .collect();
+    let timeout_last = timeouts.last().map(|s| quote!(_ => #s));
     let constraints_hold = crate::world::constraints_hold(spec);
     quote! {
         /// The state of any one role instance.
@@ -378,6 +395,10 @@ fn protocol_impl(spec: &Spec) -> TokenStream {
 
             fn spontaneous(role: u32) -> &'static [&'static str] {
                 match role { #(#spont_arms,)* #spont_last }
+            }
+
+            fn timeouts(role: u32) -> &'static [&'static str] {
+                match role { #(#timeout_arms,)* #timeout_last }
             }
 
             fn steps(role: u32) -> &'static [&'static str] {

@@ -20,7 +20,8 @@
 use serde_json::{Map, Value};
 
 /// One state of an ITF trace: every variable by its ITF name
-/// (`Role.var`, `network`, `crashed`, `partitioned_off`), translated.
+/// (`Role.var`, `network`, `crashed`, `partitioned_off`), translated; the
+/// partition is the list of instances cut off, or `null`.
 pub type ItfState = Map<String, Value>;
 
 /// An ITF document, read.
@@ -54,10 +55,16 @@ pub fn read_itf(doc: &Value) -> Result<Itf, String> {
             if name == "#meta" {
                 continue;
             }
-            let v = if name == "network" {
-                network(v).map_err(|e| format!("state {n}, network: {e}"))?
-            } else {
-                value(v).map_err(|e| format!("state {n}, `{name}`: {e}"))?
+            let v = match name.as_str() {
+                "network" => network(v).map_err(|e| format!("state {n}, network: {e}"))?,
+                // An option of the set of instances cut off: the set, or null.
+                "partitioned_off" => {
+                    match value(v).map_err(|e| format!("state {n}, `{name}`: {e}"))? {
+                        Value::Object(mut some) => some.remove("some").unwrap_or(Value::Null),
+                        other => other,
+                    }
+                }
+                _ => value(v).map_err(|e| format!("state {n}, `{name}`: {e}"))?,
             };
             translated.insert(name.clone(), v);
         }

@@ -181,6 +181,11 @@ pub trait Protocol {
     fn recover(node: &mut Self::Node, me: InstanceId);
     /// The names of the role's spontaneous steps (internal and timeouts).
     fn spontaneous(role: u32) -> &'static [&'static str];
+    /// The names of the role's timeout steps (a subset of the spontaneous
+    /// ones): a runtime drives them from timers.
+    fn timeouts(_role: u32) -> &'static [&'static str] {
+        &[]
+    }
     /// The names of all the role's steps, in spec order (for coverage
     /// reports).
     fn steps(_role: u32) -> &'static [&'static str] {

@@ -2,22 +2,31 @@
 //! one process, a simulated network, and the faults the spec declares (the
 //! transitions are in `system.rs`).
 //!
-//! Each round, with probability `fault_percent`, one declared fault that is
-//! still within its bound happens (a message lost or duplicated, a partition
-//! begun or healed, an instance crashed or recovered); otherwise the
-//! simulator offers the protocol's events (every spontaneous step of every
-//! live instance, every deliverable message) in an order shuffled by the
-//! seed and takes the first that some step accepts. The `choose`s of the
-//! spec are answered by a seeded hook.
+//! Each round, the simulator offers the protocol's events (every
+//! spontaneous step of every live instance, every deliverable message) in
+//! an order shuffled by the seed and takes the first that some step
+//! accepts; the `choose`s of the spec are answered by a seeded hook. With
+//! probability `fault_percent` a round is special: by a coin flip, either
+//! one declared fault still within its bound happens (a message lost or
+//! duplicated, a partition begun or healed, an instance crashed or
+//! recovered), or timers may fire early.
+//!
+//! Timeout steps stand for timers: in an ordinary round they are offered
+//! after every other event, so that they fire when the system has nothing
+//! else to do; in a special round they compete with the rest (a timer that
+//! fires before a slow message arrives).
 //!
 //! State constraints bound the region the checker explores: it checks a
 //! state that violates one but explores nothing beyond it. The simulator
 //! does the same: a run that reaches such a state records it and ends
 //! ([`RunEnd::Constrained`]). So that runs explore the region rather than
-//! leave it at once, a step that would leave it is set aside for the round
-//! unless the round's fault chance allows it, and taken only when nothing
-//! else is enabled. The same seed always gives the same run and the same
-//! trace.
+//! leave it at once, a step that would leave it is set aside unless a
+//! fifth of the special rounds allow it, and taken only when nothing else
+//! is enabled.
+//!
+//! Every one of these policies picks among transitions the spec allows, so
+//! every run is a behaviour of the spec. The same seed always gives the
+//! same run and the same trace.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -150,11 +159,20 @@ impl<P: Protocol> Sim<P> {
             Err(e) => return RunEnd::Failed(format!("state constraint: evaluation error: {e}")),
         }
         while self.lines.len() <= max_steps {
+            // A round that the fault chance picks is, by a coin flip, a
+            // fault or a round in which timers may fire early.
             let fault_round = self.rng.chance(self.fault_percent);
-            let round = if fault_round && let Some(round) = self.fault(false) {
+            let early_timers = fault_round && self.rng.chance(50);
+            let round = if fault_round
+                && !early_timers
+                && let Some(round) = self.fault(false)
+            {
                 round
             } else {
-                match self.protocol_step(fault_round) {
+                // Leaving the constraints ends the run, so it is rarer: a
+                // fifth of the fault chance.
+                let may_leave = fault_round && self.rng.chance(20);
+                match self.protocol_step(may_leave, fault_round) {
                     Ok(Round::Stuck) => match self.fault(true) {
                         Some(round) => round,
                         None => return RunEnd::Quiescent,
@@ -174,10 +192,14 @@ impl<P: Protocol> Sim<P> {
 
     /// Takes one protocol step. A step that would leave the state
     /// constraints is taken only when `may_leave` or when no other step is
-    /// enabled.
-    fn protocol_step(&mut self, may_leave: bool) -> Result<Round, String> {
+    /// enabled; a timeout only when no other step is, unless `timers`.
+    fn protocol_step(&mut self, may_leave: bool, timers: bool) -> Result<Round, String> {
         let mut offers = self.system.offers();
         self.rng.shuffle(&mut offers);
+        if !timers {
+            // Timers fire when nothing else is enabled: timeouts go last.
+            offers.sort_by_key(|&o| self.system.is_timeout(o));
+        }
         let mut leaving: Option<Taken<P>> = None;
         for offer in offers {
             let taken = match self.system.try_offer(offer, &mut self.hook) {

@@ -184,6 +184,14 @@ impl<P: Protocol> System<P> {
         offers
     }
 
+    /// Whether an offer is a timeout step (driven by a timer).
+    pub fn is_timeout(&self, offer: Offer) -> bool {
+        match offer {
+            Offer::Step(at, name) => P::timeouts(self.ids[at].role).contains(&name),
+            Offer::Deliver(_) => false,
+        }
+    }
+
     /// Offers an event to its instance, on a copy of the instance's state.
     pub fn try_offer(&self, offer: Offer, hook: &mut dyn Hook) -> Tried<P> {
         let (at, event, consumed) = match offer {
