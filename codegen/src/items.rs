@@ -252,13 +252,13 @@ fn consts_and_functions(spec: &Spec, fallibility: &Fallibility) -> GenResult<Tok
             });
         }
         if fallibility.consts.get(n).copied().unwrap_or(true) {
-            let check = checks(spec, &c.ty, &quote!(value), &c.name);
+            let check = checks(spec, &c.ty, &quote!(constant), &c.name);
             out.push(quote! {
                 #[doc = #doc]
                 pub fn #name() -> runtime::Eval<#ty> {
-                    let value = #body;
+                    let constant = #body;
                     #check
-                    Ok(value)
+                    Ok(constant)
                 }
             });
         } else {
