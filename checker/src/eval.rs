@@ -20,7 +20,7 @@ use crate::value::{Instance, Msg, Value};
 
 /// Sets built from integer ranges larger than this are refused, so that a
 /// typo like `0..1000000000` fails cleanly instead of exhausting memory.
-const MAX_RANGE: i64 = 1 << 24;
+pub const MAX_RANGE: i64 = 1 << 24;
 
 /// A runtime error, with the span of the expression or statement at fault.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -33,8 +33,7 @@ pub type EvalResult<T> = Result<T, EvalError>;
 
 mod ops;
 
-pub use ops::binary_values;
-use ops::{builtin, contains};
+pub use ops::{binary_values, builtin, contains};
 
 pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
     Err(EvalError {

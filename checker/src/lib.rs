@@ -11,6 +11,10 @@
 //! This crate reads the IR only: it never parses, prints, opens files or
 //! exits; the command-line program does that.
 
+mod boxed;
+mod canon;
+mod compile;
+mod convert;
 mod encode;
 mod eval;
 mod exec;
@@ -20,13 +24,18 @@ mod fingerprint;
 mod format;
 mod graph;
 mod liveness;
+mod machine;
 mod model;
+mod network;
 mod outcome;
+mod pack;
 mod seen;
+mod shape;
 mod state;
 mod successors;
 mod symmetry;
 mod trace;
+mod transitions;
 mod validate;
 mod value;
 
