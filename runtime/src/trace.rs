@@ -133,6 +133,7 @@ mod tests {
         max_in_flight: None,
         loss: None,
         duplication: None,
+        partition: None,
         crashes: &[],
     };
 
