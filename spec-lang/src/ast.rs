@@ -107,6 +107,8 @@ pub struct FieldDecl {
 pub struct NetworkDecl {
     pub kind: NetworkKind,
     pub kind_span: Span,
+    /// `synchronous`: timeouts fire only when nothing else can happen.
+    pub synchronous: bool,
     pub max_in_flight: Option<Expr>,
     pub span: Span,
 }

@@ -200,6 +200,7 @@ impl Builder<'_> {
                     "fifo" => NetworkKind::Fifo,
                     _ => return Err(internal(self.span(&kind_pair), "network kind")),
                 };
+                let synchronous = c.take(Rule::kw_synchronous).is_some();
                 let max_in_flight = match c.take(Rule::kw_max_in_flight) {
                     Some(_) => Some(self.expr(c.next()?, 1)?),
                     None => None,
@@ -207,6 +208,7 @@ impl Builder<'_> {
                 Item::Network(NetworkDecl {
                     kind,
                     kind_span: self.span(&kind_pair),
+                    synchronous,
                     max_in_flight,
                     span: at,
                 })

@@ -231,6 +231,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::kw_symmetric => Keyword("symmetric"),
         Rule::kw_max => Keyword("max"),
         Rule::kw_max_in_flight => Keyword("max_in_flight"),
+        Rule::kw_synchronous => Keyword("synchronous"),
 
         // Layout, which is never what is missing.
         Rule::WHITESPACE | Rule::COMMENT | Rule::line_comment | Rule::block_comment => Nothing,
