@@ -36,6 +36,8 @@ enum FrameKind<'p> {
     Loop(&'p LStmt),
     /// A coordinator's part of `for`, once per member.
     Gather(&'p LStmt),
+    /// The body of an `interruptible` block.
+    Region,
 }
 
 #[derive(Clone)]
@@ -66,6 +68,10 @@ struct Emitter<'e, 'a, 'p> {
     pending: Vec<(i64, Point<'p>)>,
     steps: Vec<(ast::StepDecl, Span)>,
     seen: Vec<(String, String, Span)>,
+    /// The role's `interruptible` block, and the points where it waits
+    /// inside it.
+    interrupt: Option<&'p LStmt>,
+    region_points: Vec<String>,
     errors: &'e mut Vec<Diagnostic>,
     /// How many more statements the walks may visit. A choice copies the
     /// rest of the program into both branches, so a long run of choices
@@ -105,6 +111,8 @@ pub(crate) fn role_steps(
         pending: Vec::new(),
         steps: Vec::new(),
         seen: Vec::new(),
+        interrupt: None,
+        region_points: Vec::new(),
         errors,
         budget: BUDGET,
     };
@@ -132,6 +140,12 @@ pub(crate) fn role_steps(
     };
     while let Some((id, point)) = e.pending.pop() {
         e.point_steps(id, point);
+    }
+    if let Some(interrupt) = e.interrupt {
+        e.interrupt_steps(interrupt);
+        while let Some((id, point)) = e.pending.pop() {
+            e.point_steps(id, point);
+        }
     }
     // The enum: Start (when used), the points in source order, Done.
     let mut points: Vec<(Span, String)> = e
@@ -215,11 +229,21 @@ impl<'p> Emitter<'_, '_, 'p> {
         name
     }
 
-    /// `pc := point`, registering the point's steps to be emitted.
-    fn goto(&mut self, id: i64, origin: Span, point: impl FnOnce() -> Point<'p>) -> ast::Stmt {
+    /// `pc := point`, registering the point's steps to be emitted. `cont`
+    /// is where the point goes on from.
+    fn goto(
+        &mut self,
+        id: i64,
+        origin: Span,
+        cont: &Cont<'p>,
+        point: impl FnOnce() -> Point<'p>,
+    ) -> ast::Stmt {
         let known = self.points.contains_key(&id);
         let name = self.point_name(id, origin);
         if !known {
+            if cont.iter().any(|f| matches!(f.kind, FrameKind::Region)) {
+                self.region_points.push(name.clone());
+            }
             self.pending.push((id, point()));
         }
         self.set_pc(&name, origin)
@@ -252,6 +276,14 @@ impl<'p> Emitter<'_, '_, 'p> {
             name_expr(&self.pc, span),
             name_expr(point, span),
         )
+    }
+
+    /// `pc == P1 or pc == P2 ...`, or `None` for no points.
+    fn at_any_pc(&self, points: &[String], span: Span) -> Option<ast::Expr> {
+        points
+            .iter()
+            .map(|p| self.at_pc(p, span))
+            .reduce(|a, b| binary(BinaryOp::Or, a, b))
     }
 
     fn step_decl(
@@ -325,42 +357,40 @@ impl<'p> Emitter<'_, '_, 'p> {
                     continue;
                 };
                 match frame.kind {
-                    FrameKind::Seq => continue,
+                    FrameKind::Seq | FrameKind::Region => continue,
                     FrameKind::Loop(l) => {
                         let again = Frame { next: 0, ..frame };
                         cont.push(again);
                         if visited.contains(&l.id) {
                             let point = cont.clone();
-                            out.push(
-                                self.goto(-i64::from(l.id), l.origin, || Point::LoopHead(point, l)),
-                            );
+                            out.push(self.goto(-i64::from(l.id), l.origin, &cont, || {
+                                Point::LoopHead(point, l)
+                            }));
                             return out;
                         }
                         visited.push(l.id);
                         continue;
                     }
                     FrameKind::Gather(g) => {
-                        let LKind::Gather { set, .. } = &g.kind else {
+                        let LKind::Gather { set, others, .. } = &g.kind else {
                             continue;
                         };
                         let seen = self.seen_var(g);
                         let span = g.origin;
                         let rest = self.walk(cont.clone(), visited.clone(), scope);
-                        let mut then = vec![stmt(
-                            StmtKind::Assign {
-                                target: name_expr(&seen, span),
-                                value: expr(ExprKind::SetLit(Vec::new()), span),
-                            },
-                            span,
-                        )];
+                        let mut then = vec![clear(&seen, span)];
                         then.extend(rest);
+                        // Dealt with every member (but itself, when the
+                        // gatherer is one of them).
+                        let dealt = if *others {
+                            let me = expr(ExprKind::SetLit(vec![name_expr("self", span)]), span);
+                            binary(BinaryOp::Add, name_expr(&seen, span), me)
+                        } else {
+                            name_expr(&seen, span)
+                        };
                         out.push(stmt(
                             StmtKind::If {
-                                cond: binary(
-                                    BinaryOp::Eq,
-                                    name_expr(&seen, span),
-                                    name_expr(set, span),
-                                ),
+                                cond: binary(BinaryOp::Eq, dealt, name_expr(set, span)),
                                 then: ast::Block { stmts: then, span },
                                 otherwise: None,
                             },
@@ -402,7 +432,7 @@ impl<'p> Emitter<'_, '_, 'p> {
                     }
                     let here = cont.clone();
                     let id = i64::from(s.id);
-                    let set = self.goto(id, s.origin, || match &s.kind {
+                    let set = self.goto(id, s.origin, &cont, || match &s.kind {
                         LKind::Recv { .. } => Point::Recv(here, s),
                         LKind::Offer { .. } => Point::Offer(here, s),
                         _ => Point::Gather(here, s),
@@ -467,6 +497,14 @@ impl<'p> Emitter<'_, '_, 'p> {
                         kind: FrameKind::Loop(s),
                     });
                 }
+                LKind::Interrupt { body, .. } => {
+                    self.interrupt = Some(s);
+                    cont.push(Frame {
+                        stmts: body,
+                        next: 0,
+                        kind: FrameKind::Region,
+                    });
+                }
             }
         }
     }
@@ -490,10 +528,22 @@ impl<'p> Emitter<'_, '_, 'p> {
         };
         match point {
             Point::Recv(cont, s) => {
-                let LKind::Recv { message, .. } = &s.kind else {
+                let LKind::Recv {
+                    message, timeout, ..
+                } = &s.kind
+                else {
                     return;
                 };
-                self.receive_step(&name, s.origin, message, None, None, cont);
+                if let Some(block) = timeout {
+                    let mut body = block.stmts.clone();
+                    self.locality
+                        .check(Code::Block(block), &[], self.errors);
+                    self.not_received(block, message);
+                    body.extend(self.walk(cont.clone(), Vec::new(), &[]));
+                    self.timeout_step(&name, s.origin, body);
+                }
+                let guard = self.at_pc(&name, s.origin);
+                self.receive_step(guard, s.origin, message, Sender::Any, None, cont);
             }
             Point::Offer(cont, s) => {
                 let LKind::Offer { arms } = &s.kind else {
@@ -501,16 +551,38 @@ impl<'p> Emitter<'_, '_, 'p> {
                 };
                 for arm in arms {
                     let Some(first) = arm.first() else { continue };
-                    let LKind::Recv { message, .. } = &first.kind else {
+                    let LKind::Recv {
+                        message, timeout, ..
+                    } = &first.kind
+                    else {
                         continue;
                     };
+                    if timeout.is_some() {
+                        let role = self.role;
+                        self.errors.push(
+                            Diagnostic::error(
+                                first.origin,
+                                format!("`{role}` cannot time out on `{}` here", message.name.name),
+                            )
+                            .with_label(format!(
+                                "this message tells `{role}` which branch of a choice it is in"
+                            ))
+                            .with_note(format!(
+                                "note: `{role}` waits here for one of several messages, so a timeout on one of them is not a timeout of the wait"
+                            ))
+                            .with_note(format!(
+                                "help: let `{role}` learn the choice from an earlier message, or time out in an `interruptible` block"
+                            )),
+                        );
+                    }
                     let mut c = cont.clone();
                     c.push(Frame {
                         stmts: arm,
                         next: 1,
                         kind: FrameKind::Seq,
                     });
-                    self.receive_step(&name, first.origin, message, None, None, c);
+                    let guard = self.at_pc(&name, first.origin);
+                    self.receive_step(guard, first.origin, message, Sender::Any, None, c);
                 }
             }
             Point::Gather(cont, g) => self.gather_steps(&name, cont, g),
@@ -527,28 +599,35 @@ impl<'p> Emitter<'_, '_, 'p> {
         }
     }
 
-    /// A receive step at a point. `member` is the binder a coordinator binds
-    /// the sender to, with the `seen` set it must not be in yet.
+    /// A receive step guarded by `guard`.
     fn receive_step(
         &mut self,
-        point: &str,
+        guard: ast::Expr,
         origin: Span,
         message: &ast::MessageExpr,
-        member: Option<(&ast::Ident, &str)>,
+        sender: Sender<'_>,
         prefix: Option<ast::Stmt>,
         cont: Cont<'p>,
     ) {
         let mut scope: Vec<String> = message.fields.iter().map(|f| f.name.name.clone()).collect();
-        let mut guard = self.at_pc(point, origin);
-        if let Some((binder, seen)) = member {
-            scope.push(binder.name.clone());
-            let fresh = binary(
-                BinaryOp::NotIn,
-                name_expr(&binder.name, origin),
-                name_expr(seen, origin),
-            );
-            guard = binary(BinaryOp::And, guard, fresh);
-        }
+        let mut guard = guard;
+        let from = match sender {
+            Sender::Any => None,
+            Sender::Bind(binder) => {
+                scope.push(binder.name.clone());
+                Some(binder)
+            }
+            Sender::Member(binder, seen) => {
+                scope.push(binder.name.clone());
+                let fresh = binary(
+                    BinaryOp::NotIn,
+                    name_expr(&binder.name, origin),
+                    name_expr(seen, origin),
+                );
+                guard = binary(BinaryOp::And, guard, fresh);
+                Some(binder)
+            }
+        };
         let mut body: Vec<ast::Stmt> = prefix.into_iter().collect();
         body.extend(self.walk(cont, Vec::new(), &scope));
         // A field the step never reads is matched with `_`, so the user is
@@ -570,7 +649,7 @@ impl<'p> Emitter<'_, '_, 'p> {
         let trigger = ast::Trigger::Receive(ast::ReceivePattern {
             message: message.name.clone(),
             fields,
-            from: member.map(|(b, _)| ident(&b.name, origin)),
+            from: from.map(|b| ident(&b.name, origin)),
             name: None,
             span: origin,
         });
@@ -578,8 +657,111 @@ impl<'p> Emitter<'_, '_, 'p> {
         self.steps.push((step, origin));
     }
 
+    /// A timeout step `timeout_<point>` that leaves a point.
+    fn timeout_step(&mut self, point: &str, origin: Span, body: Vec<ast::Stmt>) {
+        let trigger = ast::Trigger::Timeout {
+            name: ident(&format!("timeout_{point}"), origin),
+        };
+        let step = self.step_decl(origin, trigger, self.at_pc(point, origin), body);
+        self.steps.push((step, origin));
+    }
+
+    /// A timeout block runs when the message did not come, so it cannot
+    /// read the message's fields.
+    fn not_received(&mut self, block: &ast::Block, message: &ast::MessageExpr) {
+        let used = crate::project::scope::used_names(&block.stmts, block.span);
+        for f in &message.fields {
+            if used.contains(&f.name.name) {
+                let role = self.role;
+                self.errors.push(
+                    Diagnostic::error(
+                        block.span,
+                        format!(
+                            "the timeout reads `{}`, a field of `{}`, which `{role}` has not received",
+                            f.name.name, message.name.name
+                        ),
+                    )
+                    .with_label(format!("this runs when `{role}` stops waiting for `{}`", message.name.name))
+                    .with_note("help: use the role's own variables in a timeout"),
+                );
+            }
+        }
+    }
+
+    /// The steps of the role's `interruptible` block: a timeout at every
+    /// point where it waits inside the block, which runs the handler as the
+    /// member that timed out, and a receipt of the handler's first message
+    /// at those points and at the end, which runs it as another member.
+    fn interrupt_steps(&mut self, s: &'p LStmt) {
+        let LKind::Interrupt {
+            member,
+            cond,
+            as_member,
+            as_other,
+            handler,
+            ..
+        } = &s.kind
+        else {
+            return;
+        };
+        let origin = *handler;
+        let waiting = std::mem::take(&mut self.region_points);
+        let root = |stmts: &'p [LStmt], next: usize| {
+            vec![Frame {
+                stmts,
+                next,
+                kind: FrameKind::Seq,
+            }]
+        };
+        if let Some(guard) = self.at_any_pc(&waiting, origin) {
+            if let Some(c) = cond {
+                self.locality.check(Code::Expr(c), &[], self.errors);
+            }
+            let guard = match cond {
+                Some(c) => binary(BinaryOp::And, guard, c.clone()),
+                None => guard,
+            };
+            let body = self.walk(root(as_member, 0), Vec::new(), &[]);
+            let name = match self.env.line(origin) {
+                Some(line) => format!("interrupt_L{line}"),
+                None => "interrupt".to_string(),
+            };
+            let trigger = ast::Trigger::Timeout {
+                name: ident(&name, origin),
+            };
+            let step = self.step_decl(origin, trigger, guard, body);
+            self.steps.push((step, origin));
+        }
+        let Some(first) = as_other.first() else {
+            return;
+        };
+        let LKind::Recv { message, .. } = &first.kind else {
+            return;
+        };
+        let mut at = waiting;
+        at.push("Done".to_string());
+        let Some(guard) = self.at_any_pc(&at, origin) else {
+            return;
+        };
+        self.receive_step(
+            guard,
+            first.origin,
+            message,
+            Sender::Bind(member),
+            None,
+            root(as_other, 1),
+        );
+    }
+
     fn gather_steps(&mut self, point: &str, cont: Cont<'p>, g: &'p LStmt) {
-        let LKind::Gather { binder, set, body } = &g.kind else {
+        let LKind::Gather {
+            binder,
+            set,
+            body,
+            others,
+            timeout,
+        } = &g.kind
+        else {
             return;
         };
         let seen = self.seen_var(g);
@@ -607,10 +789,29 @@ impl<'p> Emitter<'_, '_, 'p> {
             });
             c
         };
+        let waits = matches!(body.first().map(|s| &s.kind), Some(LKind::Recv { .. } | LKind::Offer { .. }));
+        if let Some(block) = timeout {
+            if waits {
+                self.locality.check(Code::Block(block), &[], self.errors);
+                let mut stmts = vec![clear(&seen, origin)];
+                stmts.extend(block.stmts.iter().cloned());
+                stmts.extend(self.walk(cont.clone(), Vec::new(), &[]));
+                self.timeout_step(point, origin, stmts);
+            } else {
+                let role = self.role;
+                self.errors.push(
+                    Diagnostic::error(block.span, format!("`{role}` does not wait in this loop"))
+                        .with_label(format!("`{role}` starts each round itself, so it never waits here"))
+                        .with_secondary(origin, "the loop")
+                        .with_note("help: remove the timeout; a role times out only while it waits for a message"),
+                );
+            }
+        }
         match body.first().map(|s| &s.kind) {
-            Some(LKind::Recv { message, from }) if from_member(from) => {
+            Some(LKind::Recv { message, from, .. }) if from_member(from) => {
                 let first = &body[0];
-                self.receive_step(point, first.origin, message, Some((binder, &seen)), Some(add(first.origin)), inside(1));
+                let guard = self.at_pc(point, first.origin);
+                self.receive_step(guard, first.origin, message, Sender::Member(binder, &seen), Some(add(first.origin)), inside(1));
             }
             Some(LKind::Offer { arms })
                 if arms.iter().all(|a| matches!(a.first().map(|s| &s.kind), Some(LKind::Recv { from, .. }) if from_member(from))) =>
@@ -626,7 +827,8 @@ impl<'p> Emitter<'_, '_, 'p> {
                         next: 1,
                         kind: FrameKind::Seq,
                     });
-                    self.receive_step(point, first.origin, message, Some((binder, &seen)), Some(add(first.origin)), c);
+                    let guard = self.at_pc(point, first.origin);
+                    self.receive_step(guard, first.origin, message, Sender::Member(binder, &seen), Some(add(first.origin)), c);
                 }
             }
             Some(LKind::Recv { .. } | LKind::Offer { .. }) => {
@@ -645,15 +847,20 @@ impl<'p> Emitter<'_, '_, 'p> {
                 );
             }
             _ => {
+                let mut filter = binary(
+                    BinaryOp::NotIn,
+                    name_expr(&binder.name, origin),
+                    name_expr(&seen, origin),
+                );
+                if *others {
+                    let not_me = binary(BinaryOp::Ne, name_expr(&binder.name, origin), name_expr("self", origin));
+                    filter = binary(BinaryOp::And, filter, not_me);
+                }
                 let choose = stmt(
                     StmtKind::Choose {
                         name: binder.clone(),
                         set: name_expr(set, origin),
-                        filter: Some(binary(
-                            BinaryOp::NotIn,
-                            name_expr(&binder.name, origin),
-                            name_expr(&seen, origin),
-                        )),
+                        filter: Some(filter),
                     },
                     origin,
                 );
@@ -664,6 +871,27 @@ impl<'p> Emitter<'_, '_, 'p> {
             }
         }
     }
+}
+
+/// Who a receive step may hear from.
+enum Sender<'i> {
+    /// Anyone: the sender is not bound.
+    Any,
+    /// Anyone, bound to the binder (an interrupt's member).
+    Bind(&'i ast::Ident),
+    /// A member of a `for` not yet in the `seen` set.
+    Member(&'i ast::Ident, &'i str),
+}
+
+/// `seen := {}`.
+fn clear(seen: &str, span: Span) -> ast::Stmt {
+    stmt(
+        StmtKind::Assign {
+            target: name_expr(seen, span),
+            value: expr(ExprKind::SetLit(Vec::new()), span),
+        },
+        span,
+    )
 }
 
 fn internal(name: &str, span: Span) -> ast::Trigger {
