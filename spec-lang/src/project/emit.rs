@@ -444,6 +444,12 @@ impl<'p> Emitter<'_, '_, 'p> {
                     self.locality
                         .check(Code::Message(message), scope, self.errors);
                     let span = s.origin;
+                    if let Who::Member(_, r) = to
+                        && !scope.contains(r)
+                    {
+                        self.unknown_member(r, message, span);
+                        return out;
+                    }
                     let kind = match to {
                         Who::All(set) => StmtKind::Broadcast {
                             message: message.clone(),
@@ -509,6 +515,26 @@ impl<'p> Emitter<'_, '_, 'p> {
         }
     }
 
+    /// A send to a member that the sender knows only from a message it
+    /// received in an earlier step.
+    fn unknown_member(&mut self, member: &str, message: &ast::MessageExpr, span: Span) {
+        let role = self.role;
+        self.errors.push(
+            Diagnostic::error(
+                span,
+                format!("`{role}` does not know which instance `{member}` is here"),
+            )
+            .with_label(format!("`{}` is sent to `{member}` in a later step", message.name.name))
+            .with_note(format!(
+                "note: `{role}` learns who `{member}` is from the message `{member}` sends it, and only for the step that receives it"
+            ))
+            .with_note(format!(
+                "help: send `{}` in the same step, right after that receipt, or let `{member}` send a message to all of `{role}`",
+                message.name.name
+            )),
+        );
+    }
+
     /// The set of members a coordinator has dealt with in one `for`.
     fn seen_var(&mut self, g: &LStmt) -> String {
         let point = self.point_name(i64::from(g.id), g.origin);
@@ -536,8 +562,11 @@ impl<'p> Emitter<'_, '_, 'p> {
                 };
                 if let Some(block) = timeout {
                     let mut body = block.stmts.clone();
+                    // A field read here is reported once, as not received.
+                    let fields: Vec<String> =
+                        message.fields.iter().map(|f| f.name.name.clone()).collect();
                     self.locality
-                        .check(Code::Block(block), &[], self.errors);
+                        .check(Code::Block(block), &fields, self.errors);
                     self.not_received(block, message);
                     body.extend(self.walk(cont.clone(), Vec::new(), &[]));
                     self.timeout_step(&name, s.origin, body);
@@ -546,7 +575,7 @@ impl<'p> Emitter<'_, '_, 'p> {
                 self.receive_step(guard, s.origin, message, Sender::Any, None, cont);
             }
             Point::Offer(cont, s) => {
-                let LKind::Offer { arms } = &s.kind else {
+                let LKind::Offer { arms, .. } = &s.kind else {
                     return;
                 };
                 for arm in arms {
@@ -646,6 +675,11 @@ impl<'p> Emitter<'_, '_, 'p> {
                 span: f.span,
             })
             .collect();
+        // An interrupt's member is bound only when the step replies to it.
+        let from = match sender {
+            Sender::Bind(b) if !used.contains(&b.name) => None,
+            _ => from,
+        };
         let trigger = ast::Trigger::Receive(ast::ReceivePattern {
             message: message.name.clone(),
             fields,
@@ -813,7 +847,7 @@ impl<'p> Emitter<'_, '_, 'p> {
                 let guard = self.at_pc(point, first.origin);
                 self.receive_step(guard, first.origin, message, Sender::Member(binder, &seen), Some(add(first.origin)), inside(1));
             }
-            Some(LKind::Offer { arms })
+            Some(LKind::Offer { arms, .. })
                 if arms.iter().all(|a| matches!(a.first().map(|s| &s.kind), Some(LKind::Recv { from, .. }) if from_member(from))) =>
             {
                 for arm in arms {

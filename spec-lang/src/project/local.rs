@@ -44,9 +44,13 @@ pub(crate) enum LKind {
         otherwise: Vec<LStmt>,
     },
     /// A choice made elsewhere: each arm starts with a receipt of a
-    /// different message, which tells the role which arm it is in.
+    /// different message, which tells the role which arm it is in. `idle`:
+    /// in some branch the role does nothing at all, which is realisable
+    /// only when the choice ends a loop's body (the role then just waits
+    /// at the loop's head for the next round); otherwise it is this error.
     Offer {
         arms: Vec<Vec<LStmt>>,
+        idle: Option<Box<Diagnostic>>,
     },
     /// The part of a `for binder in set` that a role other than the set's
     /// runs once per member. `others`: the gatherer is itself a member of
@@ -94,7 +98,42 @@ pub(crate) fn project_role(
         persona: None,
         errors,
     };
-    p.block(&chor.body)
+    let program = p.block(&chor.body);
+    idle_errors(&program, p.errors);
+    program
+}
+
+/// Reports the choices a role sits out in some branch, except where that
+/// is realisable (see [`LKind::Offer`]).
+fn idle_errors(program: &[LStmt], errors: &mut Vec<Diagnostic>) {
+    for s in program {
+        match &s.kind {
+            LKind::Offer { arms, idle } => {
+                if let Some(d) = idle {
+                    errors.push((**d).clone());
+                }
+                arms.iter().for_each(|a| idle_errors(a, errors));
+            }
+            LKind::Choice {
+                then, otherwise, ..
+            } => {
+                idle_errors(then, errors);
+                idle_errors(otherwise, errors);
+            }
+            LKind::Gather { body, .. } | LKind::Loop { body } => idle_errors(body, errors),
+            LKind::Interrupt {
+                body,
+                as_member,
+                as_other,
+                ..
+            } => {
+                idle_errors(body, errors);
+                idle_errors(as_member, errors);
+                idle_errors(as_other, errors);
+            }
+            LKind::Recv { .. } | LKind::Send { .. } | LKind::Local { .. } => {}
+        }
+    }
 }
 
 /// Which part a member of the handler's role set plays in an interrupt
@@ -253,8 +292,9 @@ impl Projector<'_, '_> {
                     ));
                 } else if shape(&t) == shape(&e) {
                     out.extend(t);
-                } else if let Some(arms) = self.offer(stmt, at, [t, e], otherwise.is_some()) {
-                    out.push(self.mk(stmt.span, LKind::Offer { arms }));
+                } else if let Some((arms, idle)) = self.offer(stmt, at, [t, e], otherwise.is_some())
+                {
+                    out.push(self.mk(stmt.span, LKind::Offer { arms, idle }));
                 }
             }
             ChorStmtKind::For {
@@ -330,7 +370,17 @@ impl Projector<'_, '_> {
                 ));
             }
             ChorStmtKind::Loop { body } => {
-                let b = self.block(body);
+                let mut b = self.block(body);
+                // A choice that ends the loop's body may leave this role out
+                // of a branch: it waits at the loop's head, which is where
+                // the choice's other branches begin.
+                if let Some(LStmt {
+                    kind: LKind::Offer { idle, .. },
+                    ..
+                }) = b.last_mut()
+                {
+                    *idle = None;
+                }
                 if !b.is_empty() {
                     out.push(self.mk(stmt.span, LKind::Loop { body: b }));
                 }
@@ -346,8 +396,9 @@ impl Projector<'_, '_> {
         at: &ast::Expr,
         branches: [Vec<LStmt>; 2],
         has_else: bool,
-    ) -> Option<Vec<Vec<LStmt>>> {
+    ) -> Option<(Vec<Vec<LStmt>>, Option<Box<Diagnostic>>)> {
         let role = self.role;
+        let mut idle: Option<Box<Diagnostic>> = None;
         let decider = match self.who(at) {
             Some(w) => match w {
                 Who::Member(_, b) => b,
@@ -372,7 +423,18 @@ impl Projector<'_, '_> {
                 Some(LKind::Offer { .. }) => {
                     let mut branch = branch;
                     let first = branch.remove(0);
-                    if let LKind::Offer { arms: inner } = first.kind {
+                    if let LKind::Offer {
+                        arms: inner,
+                        idle: inner_idle,
+                    } = first.kind
+                    {
+                        match inner_idle {
+                            // The inner choice's idle branch would go on
+                            // with the rest of this branch: not realisable.
+                            Some(d) if !branch.is_empty() => self.errors.push(*d),
+                            Some(d) => idle = idle.or(Some(d)),
+                            None => {}
+                        }
                         for mut arm in inner {
                             arm.extend(branch.iter().cloned());
                             arms.push(arm);
@@ -400,17 +462,22 @@ impl Projector<'_, '_> {
                             ),
                         ),
                     };
-                    self.errors.push(
-                        Diagnostic::error(
-                            at.span,
-                            format!(
-                                "{who} cannot learn the outcome of the `if` at {where_}; send it a message in each branch"
-                            ),
-                        )
-                        .with_label(format!("{decider} decides here, but {who} acts differently in the two branches"))
-                        .with_secondary(branch_span(stmt, index).unwrap_or(stmt.span), label)
-                        .with_note(note),
-                    );
+                    let d = Diagnostic::error(
+                        at.span,
+                        format!(
+                            "{who} cannot learn the outcome of the `if` at {where_}; send it a message in each branch"
+                        ),
+                    )
+                    .with_label(format!("{decider} decides here, but {who} acts differently in the two branches"))
+                    .with_secondary(branch_span(stmt, index).unwrap_or(stmt.span), label)
+                    .with_note(note);
+                    if first.is_none() {
+                        idle = Some(Box::new(d.with_note(
+                            "note: a role may sit out a branch when the `if` ends the body of a `loop`",
+                        )));
+                        continue;
+                    }
+                    self.errors.push(d);
                     return None;
                 }
             }
@@ -440,7 +507,7 @@ impl Projector<'_, '_> {
                 }
             }
         }
-        Some(arms)
+        Some((arms, idle))
     }
 }
 
@@ -456,7 +523,7 @@ pub(crate) fn received_fields(program: &[LStmt], f: &mut dyn FnMut(&str)) {
                 received_fields(then, f);
                 received_fields(otherwise, f);
             }
-            LKind::Offer { arms } => arms.iter().for_each(|a| received_fields(a, f)),
+            LKind::Offer { arms, .. } => arms.iter().for_each(|a| received_fields(a, f)),
             LKind::Gather { body, .. } | LKind::Loop { body } => received_fields(body, f),
             LKind::Interrupt {
                 body,
@@ -513,7 +580,7 @@ pub(crate) fn shape(stmts: &[LStmt]) -> String {
                 shape(then),
                 shape(otherwise)
             ),
-            LKind::Offer { arms } => {
+            LKind::Offer { arms, .. } => {
                 let arms: Vec<String> = arms.iter().map(|a| shape(a)).collect();
                 format!("offer {{{}}}", arms.join("|"))
             }

@@ -431,6 +431,21 @@ impl Validator<'_, '_> {
             }
             _ => false,
         });
+        if let Some(ast::ChorStmt {
+            kind:
+                ChorStmtKind::Interact {
+                    timeout: Some(t), ..
+                },
+            ..
+        }) = first
+            && interrupts
+        {
+            self.errors.push(
+                Diagnostic::error(t.span, "the other members cannot time out on the interrupt")
+                    .with_label("they are not waiting for it: it interrupts whatever they wait for")
+                    .with_note("help: remove this timeout"),
+            );
+        }
         if !interrupts {
             self.errors.push(
                 Diagnostic::error(
