@@ -30,7 +30,7 @@ fn projects_three_phase_commit_with_timeouts_and_an_interrupt_handler() {
 }
 
 #[test]
-fn projects_chain_replication_with_reads_and_reconfiguration() {
+fn projects_chain_replication_where_two_servers_sit_out_reads() {
     let source = include_str!("../../../specs/chain_chor.spec");
     assert_user_sees!(source, projected(source));
 }
