@@ -123,7 +123,11 @@ fn three_phase_choreography_and_steps_reach_the_same_states() {
             }
             assert_eq!(
                 (chor.stats.distinct, chor.stats.generated, chor.stats.depth),
-                (steps.stats.distinct, steps.stats.generated, steps.stats.depth),
+                (
+                    steps.stats.distinct,
+                    steps.stats.generated,
+                    steps.stats.depth
+                ),
                 "N={n}, symmetry {symmetry}"
             );
             if !symmetry {
@@ -204,5 +208,8 @@ fn library_choreographies_hold_with_pinned_state_counts() {
     assert_eq!((chain.stats.distinct, chain.stats.depth), (64, 14));
     let three_phase = check_library(THREE_PHASE_CHOREOGRAPHY);
     assert_eq!(three_phase.result, Verdict::Ok);
-    assert_eq!((three_phase.stats.distinct, three_phase.stats.depth), (445, 29));
+    assert_eq!(
+        (three_phase.stats.distinct, three_phase.stats.depth),
+        (445, 29)
+    );
 }

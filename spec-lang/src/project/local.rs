@@ -312,7 +312,8 @@ impl Projector<'_, '_> {
                     .replace((name.name.clone(), set_name.name.clone()));
                 let b = self.block(body);
                 self.binder = saved;
-                let others = matches!(&self.persona, Some(Persona::Member(_, set)) if *set == set_name.name);
+                let others =
+                    matches!(&self.persona, Some(Persona::Member(_, set)) if *set == set_name.name);
                 if set_name.name == self.role && !others {
                     out.extend(b);
                 } else if !b.is_empty() {
@@ -334,7 +335,9 @@ impl Projector<'_, '_> {
                         )
                         .with_label("so it has nothing to time out on")
                         .with_secondary(stmt.span, "the loop")
-                        .with_note("help: remove the timeout, or let the members send to it in the loop"),
+                        .with_note(
+                            "help: remove the timeout, or let the members send to it in the loop",
+                        ),
                     );
                 }
             }
@@ -396,7 +399,7 @@ impl Projector<'_, '_> {
         at: &ast::Expr,
         branches: [Vec<LStmt>; 2],
         has_else: bool,
-    ) -> Option<(Vec<Vec<LStmt>>, Option<Box<Diagnostic>>)> {
+    ) -> Option<(Vec<Vec<LStmt>>, Idle)> {
         let role = self.role;
         let mut idle: Option<Box<Diagnostic>> = None;
         let decider = match self.who(at) {
@@ -510,6 +513,9 @@ impl Projector<'_, '_> {
         Some((arms, idle))
     }
 }
+
+/// The error a role's idle branch would be, unless the choice ends a loop.
+type Idle = Option<Box<Diagnostic>>;
 
 /// Calls `f` with every field name the program receives.
 pub(crate) fn received_fields(program: &[LStmt], f: &mut dyn FnMut(&str)) {

@@ -238,7 +238,9 @@ impl Validator<'_, '_> {
                 timeout,
             } => self.for_loop(stmt, name, set, body, timeout.as_ref()),
             ChorStmtKind::Loop { body } => self.block(body),
-            ChorStmtKind::Interruptible { body, handler } => self.interruptible(stmt, body, handler),
+            ChorStmtKind::Interruptible { body, handler } => {
+                self.interruptible(stmt, body, handler)
+            }
         }
     }
 
@@ -381,8 +383,11 @@ impl Validator<'_, '_> {
                 .is_some_and(|(member, _)| *member == name.name);
         if taken {
             self.errors.push(
-                Diagnostic::error(name.span, format!("`{}` already names something", name.name))
-                    .with_label("the member needs a fresh name"),
+                Diagnostic::error(
+                    name.span,
+                    format!("`{}` already names something", name.name),
+                )
+                .with_label("the member needs a fresh name"),
             );
             return None;
         }
@@ -406,7 +411,9 @@ impl Validator<'_, '_> {
             self.errors.push(
                 Diagnostic::error(handler.set.span, format!("`{set}` is not a role set"))
                     .with_label("the members of an indexed role interrupt each other")
-                    .with_note("note: write `on timeout at b in RM`, with `RM` declared `role RM[N]`"),
+                    .with_note(
+                        "note: write `on timeout at b in RM`, with `RM` declared `role RM[N]`",
+                    ),
             );
             return;
         }
@@ -416,13 +423,9 @@ impl Validator<'_, '_> {
         let member = handler.member.name.clone();
         // The first message of the handler is how the other members learn
         // of the interrupt: it must come from the member that timed out.
-        let first = handler.body.stmts.iter().find_map(|s| match &s.kind {
-            ChorStmtKind::Local { at, .. }
-                if matches!(&at.kind, ExprKind::Name(id) if id.name == member) =>
-            {
-                None
-            }
-            _ => Some(s),
+        let first = handler.body.stmts.iter().find(|s| {
+            !matches!(&s.kind, ChorStmtKind::Local { at, .. }
+                if matches!(&at.kind, ExprKind::Name(id) if id.name == member))
         });
         let interrupts = first.is_some_and(|s| match &s.kind {
             ChorStmtKind::Interact { from, to, .. } => {
@@ -432,10 +435,9 @@ impl Validator<'_, '_> {
             _ => false,
         });
         if let Some(ast::ChorStmt {
-            kind:
-                ChorStmtKind::Interact {
-                    timeout: Some(t), ..
-                },
+            kind: ChorStmtKind::Interact {
+                timeout: Some(t), ..
+            },
             ..
         }) = first
             && interrupts
