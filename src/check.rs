@@ -1,12 +1,14 @@
 //! `specc check FILE`: compile the spec, explore it, report the verdict.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use checker::{CheckConfig, CheckOutcome, Verdict};
 use spec_lang::ir;
 
+use crate::chart;
 use crate::cli::{CheckArgs, Exit, Format, When};
+use crate::counterexample;
 use crate::progress::ProgressLine;
 use crate::spec_file::{self, SpecFile};
 use crate::terminal;
@@ -42,9 +44,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         checker::check(&spec, &config, &|p| line.update(p))
     };
 
-    if let Some(path) = &args.trace_out
-        && let Err(message) = write_trace(path, &spec, &outcome, &name)
-    {
+    if let Err(message) = write_counterexample(args, &spec, &outcome, &name, &source) {
         terminal::print_error(&message);
         return Exit::Usage;
     }
@@ -77,38 +77,41 @@ fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// Writes the counterexample (or the trace that reached an error) as ITF.
-/// Without one there is nothing to write, which is said on stderr.
-fn write_trace(
-    path: &Path,
+/// Writes the counterexample (or the trace that reached an error) as an
+/// ITF trace, a chart and a viewer page, as asked. Without one there is
+/// nothing to write, which is said on stderr.
+fn write_counterexample(
+    args: &CheckArgs,
     spec: &ir::Spec,
     outcome: &CheckOutcome,
     name: &str,
+    source: &str,
 ) -> Result<(), String> {
-    let trace = outcome
-        .violations
-        .first()
-        .map(|v| {
-            (
-                &v.trace,
-                format!("{}: {} `{}`", name, v.kind.as_str(), v.property),
-            )
-        })
-        .or_else(|| {
-            let e = outcome.error.as_ref()?;
-            Some((e.trace.as_ref()?, format!("{name}: error: {}", e.message)))
-        });
-    let Some((trace, description)) = trace else {
-        eprintln!(
-            "note: no counterexample, so no trace was written to `{}`",
-            path.display()
-        );
+    let wanted: Vec<&Path> = [&args.trace_out, &args.chart, &args.html]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let Some(doc) = counterexample::itf(outcome, spec, name, source) else {
+        for path in wanted {
+            eprintln!(
+                "note: no counterexample, so nothing was written to `{}`",
+                path.display()
+            );
+        }
         return Ok(());
     };
-    let json = checker::itf_trace(spec, trace, &description);
-    let text =
-        serde_json::to_string_pretty(&json).map_err(|e| format!("cannot encode the trace: {e}"))?;
-    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+    if let Some(path) = &args.trace_out {
+        let text = serde_json::to_string_pretty(&doc)
+            .map_err(|e| format!("cannot encode the trace: {e}"))?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    chart::write(&doc, args.chart.as_deref(), args.html.as_deref())
+        .map_err(|e| format!("cannot draw the counterexample: {e}"))
 }
 
 /// Warnings about what makes a liveness verdict weaker than it looks: the

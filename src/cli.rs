@@ -24,6 +24,9 @@ pub enum Command {
     /// Replay a recorded trace on a spec: every step must be a transition of
     /// the spec and every invariant must hold.
     Validate(ValidateArgs),
+    /// Draw a saved ITF trace as a message-sequence chart (SVG) or an HTML
+    /// page to step through.
+    Chart(ChartArgs),
 }
 
 #[derive(Args, Debug)]
@@ -103,9 +106,29 @@ pub struct CheckArgs {
     /// trace format) to this file.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<PathBuf>,
+    /// Write the counterexample as a message-sequence chart (SVG) to this
+    /// file.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+    /// Write the counterexample as a self-contained HTML page to step
+    /// through (the chart beside the full state at each step).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// When to show the progress line on stderr.
     #[arg(long, value_enum, default_value_t = When::Auto)]
     pub progress: When,
+}
+
+#[derive(Args, Debug)]
+pub struct ChartArgs {
+    /// The trace: an ITF JSON file, as `specc check --trace-out` writes it.
+    pub trace: PathBuf,
+    /// Write the message-sequence chart (SVG) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write the trace as a self-contained HTML page to step through.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]

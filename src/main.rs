@@ -1,8 +1,10 @@
 //! The `specc` command: the only part of specc that reads files, prints, picks
 //! colours and chooses exit codes. Everything else is a library call.
 
+mod chart;
 mod check;
 mod cli;
+mod counterexample;
 mod generate;
 mod progress;
 mod project;
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         cli::Command::Project(args) => project::run(&args),
         cli::Command::Gen(args) => generate::run(&args),
         cli::Command::Validate(args) => validate::run(&args),
+        cli::Command::Chart(args) => chart::run(&args),
     };
     ExitCode::from(code as u8)
 }

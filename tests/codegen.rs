@@ -146,10 +146,10 @@ fn generated_crate_with_a_wrong_guard_is_caught_by_validation() {
 /// 2PC with every fault the simulator injects: bounded loss and
 /// duplication, crash and recovery of participants.
 fn spec_2pc_with_faults() -> String {
-    let mut source = spec_2pc();
-    source.push_str(
-        "\nfault loss max 2\nfault duplication max 2\nfault crash_recover Participant max 2\n",
-    );
+    // The spec declares participant crashes up to MaxCrashes (default 0).
+    let mut source = spec_2pc().replace("param MaxCrashes: 0..3 = 0", "param MaxCrashes: 0..3 = 2");
+    assert!(source.contains("MaxCrashes: 0..3 = 2"));
+    source.push_str("\nfault loss max 2\nfault duplication max 2\n");
     source
 }
 

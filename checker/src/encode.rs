@@ -13,9 +13,13 @@
 //! bytes per state; so would encoding a successor as a patch of its
 //! parent's bytes instead of decoding and re-encoding whole states.
 
+#[cfg(test)]
 use crate::model::Layout;
-use crate::state::{Channel, Faults, Network, State};
+#[cfg(test)]
+use crate::state::{Channel, Faults};
+use crate::state::{Network, State};
 use crate::value::{Instance, Msg, Value};
+#[cfg(test)]
 use spec_lang::ir::{EnumId, MsgId, NetworkKind, RecordId, RoleId};
 
 const FALSE: u8 = 0;
@@ -185,6 +189,7 @@ fn put_u64_long(mut n: u64, out: &mut Vec<u8>) {
     out.push(n as u8);
 }
 
+#[cfg(test)]
 /// Decodes a state that [`encode_state`] wrote for a spec with this layout
 /// and network kind. `None` means the bytes are not such an encoding, which
 /// would be a bug in the checker; callers report it as an internal error.
@@ -261,13 +266,16 @@ pub fn decode_state(bytes: &[u8], layout: &Layout, kind: NetworkKind) -> Option<
 
 /// Values nest no deeper than the spec's types; this bound only guards
 /// against corrupt input.
+#[cfg(test)]
 const MAX_DEPTH: u32 = 256;
 
+#[cfg(test)]
 struct Reader<'b> {
     bytes: &'b [u8],
     at: usize,
 }
 
+#[cfg(test)]
 impl Reader<'_> {
     fn byte(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.at)?;

@@ -20,7 +20,7 @@ use crate::value::{Instance, Msg, Value};
 
 /// Sets built from integer ranges larger than this are refused, so that a
 /// typo like `0..1000000000` fails cleanly instead of exhausting memory.
-const MAX_RANGE: i64 = 1 << 24;
+pub const MAX_RANGE: i64 = 1 << 24;
 
 /// A runtime error, with the span of the expression or statement at fault.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -33,8 +33,7 @@ pub type EvalResult<T> = Result<T, EvalError>;
 
 mod ops;
 
-pub use ops::binary_values;
-use ops::{builtin, contains};
+pub use ops::{binary_values, builtin, contains};
 
 pub fn error<T>(span: Span, message: impl Into<String>) -> EvalResult<T> {
     Err(EvalError {
@@ -75,11 +74,13 @@ impl<'a> Env<'a> {
         self
     }
 
+    #[cfg(test)]
     pub fn with_state(mut self, state: &'a State) -> Env<'a> {
         self.state = Some(state);
         self
     }
 
+    #[cfg(test)]
     /// Inside a step: reads of `inst`'s variables see `vars`.
     pub fn with_own(mut self, inst: Instance, vars: &'a [Value]) -> Env<'a> {
         self.own = Some((inst, vars));
@@ -96,6 +97,7 @@ impl<'a> Env<'a> {
         self.eval(&frame.expr, &mut locals)
     }
 
+    #[cfg(test)]
     /// Evaluates a state predicate.
     pub fn eval_predicate(&self, frame: &Frame) -> EvalResult<bool> {
         let v = self.eval_frame(frame, None)?;

@@ -1,5 +1,7 @@
-//! Running one step's body: statements in order, `choose` forking one run
-//! per choice, sends collected until the step ends.
+//! The reference executor (tests only): running one step's body on decoded
+//! states, statements in order, `choose` forking one run per choice, sends
+//! collected until the step ends. The packed engine's executor
+//! (`compile/stmt.rs`) is tested against it.
 //!
 //! A run is a small interpreter state (locals, the acting instance's
 //! variables, the messages to send) plus a continuation stack of what is
@@ -11,21 +13,9 @@ use std::ops::ControlFlow;
 
 use spec_lang::ir::{LocalId, MessageValue, Place, Selector, Span, Stmt, StmtKind};
 
-use crate::eval::{Env, EvalError, EvalResult, check_stored, error, set_local, update_index};
+use crate::eval::{Env, EvalResult, check_stored, error, set_local, update_index};
+use crate::failure::Failure;
 use crate::value::{Instance, Msg, Value};
-
-/// Why a step could not complete: a failed `assert` or a runtime error.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Failure {
-    Assertion { message: Option<String>, span: Span },
-    Error(EvalError),
-}
-
-impl From<EvalError> for Failure {
-    fn from(e: EvalError) -> Failure {
-        Failure::Error(e)
-    }
-}
 
 /// The interpreter state of one run of a step body.
 #[derive(Clone)]

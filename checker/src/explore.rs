@@ -1,38 +1,30 @@
-//! The explorer: level-synchronous parallel breadth-first search.
+//! The explorer: level-synchronous parallel breadth-first search over
+//! packed states.
 //!
-//! Each level (all states at one depth) is an encoded buffer in canonical
-//! order. It is cut into fixed-size chunks that rayon workers expand in
-//! parallel: decode a state, check the invariants, expand it, canonicalise
-//! and fingerprint every successor, and offer it to the seen-set with a
-//! parent link (parent's global index, transition index). New states are
-//! recorded per chunk; after the level, a state enters the next level from
-//! the chunk whose link survived in the seen-set (the smallest link, see
-//! `seen.rs`), in chunk order. So the next level's order, every state's
-//! parent and every count are the same for any number of workers.
+//! Each level (all states at one depth) is a buffer of packed states in
+//! canonical order. It is cut into fixed-size chunks that rayon workers
+//! expand in parallel: check the invariants, enumerate the successors with
+//! the compiled machine, canonicalise (symmetry) and fingerprint each, and
+//! offer the ones not seen in earlier levels to the table of new states
+//! with a parent link (parent's global index, transition index). After the
+//! level, the new states are ordered by their smallest link (see
+//! `seen.rs`). So the next level's order, every state's parent and every
+//! count are the same for any number of workers.
 //!
-//! Invariants, deadlocks and step failures are detected when a state is
+//! Invariants, deadlocks and failing steps are detected when a state is
 //! expanded, and every state of a level is expanded in canonical order, so
 //! the first event of the lowest chunk that has one is the canonically first
 //! violation at the minimal depth. Chunks after it are skipped; the counts
-//! reported with a violation include exactly the states before it in
-//! canonical order, whatever the timing.
+//! reported with a violation cover exactly the transitions before it in
+//! canonical order, whatever the timing: every state of the earlier levels
+//! and of its own, and the successors generated (and the new states found)
+//! by the states before it and, for a failing step, by the violating state
+//! before the step failed.
 //!
-//! Deferred for speed (a later issue), in the order they would pay off:
-//! - Evaluation works on decoded `Value` trees: every state is decoded, and
-//!   every successor cloned and re-encoded whole. A compiled evaluator that
-//!   reads and writes the flat encoding directly, and encodes a successor as
-//!   a patch of its parent's bytes (only the acting instance's slots and the
-//!   network change), would remove most allocations from the inner loop.
-//! - The encoding is self-describing (a tag per value); a type-directed,
-//!   bit-packed layout (enums and instances in a few bits, sets of instances
-//!   as bitmasks) would shrink the queues and speed hashing.
-//! - The seen-set is a sharded hashbrown map behind mutexes; a lock-free
-//!   open-addressing table of fingerprints would avoid the locks.
-//! - Symmetry computes signatures from whole-state abstractions for tied
-//!   instances; incremental or cached signatures would cut its cost.
+//! Deferred for speed (a later issue):
+//! - Symmetry canonicalises through decoded states (`canon.rs`).
 //! - A level lives in memory; very large levels would need a disk-backed
-//!   queue, and the memory estimate between exact measurements is an
-//!   average per state.
+//!   queue.
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
@@ -42,37 +34,37 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use spec_lang::ir::Temporal;
 
-use crate::encode::decode_state;
-use crate::eval::{Env, EvalError};
-use crate::fingerprint::fingerprint;
+use crate::canon::Engine;
+use crate::compile::Locals;
+use crate::eval::EvalError;
+use crate::fingerprint::fingerprint_words;
 use crate::liveness::{Found, check_liveness, has_liveness};
+use crate::machine::Machine;
 use crate::model::Model;
 use crate::outcome::{
     CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Verdict, Violation,
     ViolationKind,
 };
-use crate::seen::{self, Insert, SeenSet};
-use crate::state::State;
-use crate::successors::for_each_successor;
-use crate::symmetry::encode_canonical;
+use crate::seen::{self, Fresh, Offer, Seen, Stored};
 use crate::trace::{ReplayMode, rebuild};
+use crate::transitions::{Scratch, for_each_successor};
 
 /// States per chunk. Fixed, so that the work split, and with it nothing
 /// but timing, depends on the number of workers.
 const CHUNK: usize = 256;
-/// Estimated seen-set and parent-index bytes per distinct state between
-/// exact measurements: a 16-byte entry and a control byte at a typical load
-/// factor, plus an 8-byte fingerprint in the index.
-const BYTES_PER_STATE: u64 = 36;
+/// Estimated seen-set and link bytes per distinct state between exact
+/// measurements: an 8-byte fingerprint and a control byte at a typical
+/// load factor, plus an 8-byte parent link.
+const BYTES_PER_STATE: u64 = 24;
 
 const STOP_NONE: u8 = 0;
 const STOP_STATES: u8 = 1;
 const STOP_MEMORY: u8 = 2;
 
-/// One level of states, encoded back to back.
+/// One level of packed states, back to back.
 #[derive(Default)]
 struct Level {
-    bytes: Vec<u8>,
+    words: Vec<u64>,
     ends: Vec<usize>,
 }
 
@@ -81,22 +73,19 @@ impl Level {
         self.ends.len()
     }
 
-    fn get(&self, i: usize) -> &[u8] {
+    fn get(&self, i: usize) -> &[u64] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
+        &self.words[start..self.ends[i]]
     }
 
-    fn push(&mut self, bytes: &[u8]) {
-        self.bytes.extend_from_slice(bytes);
-        self.ends.push(self.bytes.len());
+    fn push(&mut self, words: &[u64]) {
+        self.words.extend_from_slice(words);
+        self.ends.push(self.words.len());
     }
-}
 
-/// A successor that was new when found, or lowered an existing link.
-struct Candidate {
-    fp: u64,
-    link: u64,
-    end: usize,
+    fn bytes(&self) -> u64 {
+        (self.words.capacity() + self.ends.capacity()) as u64 * 8
+    }
 }
 
 /// Something that stops the search at one state of the level.
@@ -119,10 +108,10 @@ struct Event {
 
 #[derive(Default)]
 struct ChunkOut {
+    /// Successors generated by the chunk's states before its event.
     generated: u64,
-    expanded: u64,
-    cands: Vec<Candidate>,
-    bytes: Vec<u8>,
+    /// The new states this chunk found first, back to back.
+    found: Level,
     event: Option<Event>,
     /// A state at the depth bound had a successor not seen yet.
     truncated: bool,
@@ -130,21 +119,22 @@ struct ChunkOut {
 
 /// Everything the workers share while exploring.
 struct Explorer<'a> {
-    model: &'a Model<'a>,
+    engine: Engine<'a>,
     config: &'a CheckConfig,
     progress: &'a (dyn Fn(&Progress) + Sync),
     start: Instant,
-    seen: SeenSet,
-    /// The fingerprint of every distinct state, by global index.
-    fps: Vec<u64>,
+    seen: Seen,
+    fresh: Fresh,
+    /// The parent link of every distinct state, by global index.
+    links: Vec<u64>,
     /// The lowest chunk of the current level with an event.
     event_chunk: AtomicUsize,
     stop: AtomicU8,
     generated: AtomicU64,
-    /// Distinct states inserted so far, all levels.
+    /// Distinct states found so far, all levels.
     inserted: AtomicU64,
-    /// Bytes of new-state candidates held by the current level's chunks.
-    cand_bytes: AtomicU64,
+    /// Bytes of new states held by the current level's chunks.
+    found_bytes: AtomicU64,
     /// States of the current level expanded so far.
     expanded: AtomicU64,
     /// Successors generated by the current level's finished chunks (for
@@ -218,6 +208,10 @@ fn check_with(
         Ok(m) => m,
         Err(e) => return error_outcome(e.message, e.span, stats, start),
     };
+    let machine = match Machine::new(spec, &model) {
+        Ok(m) => m,
+        Err(e) => return error_outcome(e.message, e.span, stats, start),
+    };
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
         Ok(p) => p,
         Err(e) => {
@@ -230,17 +224,21 @@ fn check_with(
         }
     };
     let explorer = Explorer {
-        model: &model,
+        engine: Engine {
+            model: &model,
+            machine: &machine,
+        },
         config,
         progress,
         start,
-        seen: SeenSet::new(),
-        fps: Vec::new(),
+        seen: Seen::default(),
+        fresh: Fresh::default(),
+        links: Vec::new(),
         event_chunk: AtomicUsize::new(usize::MAX),
         stop: AtomicU8::new(STOP_NONE),
         generated: AtomicU64::new(0),
         inserted: AtomicU64::new(0),
-        cand_bytes: AtomicU64::new(0),
+        found_bytes: AtomicU64::new(0),
         expanded: AtomicU64::new(0),
         level_generated: AtomicU64::new(0),
         peak_memory: AtomicU64::new(0),
@@ -323,16 +321,28 @@ fn error_outcome(
     }
 }
 
+/// Per-worker buffers.
+#[derive(Default)]
+struct WorkerScratch {
+    succ: Scratch,
+    canon: Vec<u64>,
+    locals: Locals,
+}
+
 impl Explorer<'_> {
     fn run(mut self) -> CheckOutcome {
         let mut level = Level::default();
-        let mut scratch = Vec::new();
-        let initial = self.model.initial_state();
-        encode_canonical(self.model, &initial, &mut scratch);
-        let fp = fingerprint(&scratch);
-        self.seen.insert_min(fp, seen::ROOT, 0);
-        self.fps.push(fp);
-        level.push(&scratch);
+        let machine = self.engine.machine;
+        let mut canon = Vec::new();
+        let initial: &[u64] = match self.engine.canonical(&machine.init, &mut canon) {
+            Ok(Some(_)) => &canon,
+            Ok(None) => &machine.init,
+            Err(message) => return self.internal(message, 1),
+        };
+        let fp = fingerprint_words(initial);
+        self.seen.insert_all(&[fp]);
+        self.links.push(seen::ROOT);
+        level.push(initial);
         self.generated.store(1, Relaxed);
         self.inserted.store(1, Relaxed);
 
@@ -359,17 +369,9 @@ impl Explorer<'_> {
                 let done = &outs[..=event_chunk.min(outs.len().saturating_sub(1))];
                 let gen_before: u64 = done.iter().map(|o| o.generated).sum();
                 self.generated.fetch_add(gen_before, Relaxed);
-                let kept: u64 = done
-                    .par_iter()
-                    .map(|o| {
-                        o.cands
-                            .iter()
-                            .filter(|c| self.seen.get(c.fp) == Some(c.link))
-                            .count() as u64
-                    })
-                    .sum();
-                let distinct = self.fps.len() as u64 + kept;
                 let event = outs.into_iter().nth(event_chunk).and_then(|o| o.event);
+                let target = level_start + event.as_ref().map_or(0, |e| e.pos as u64);
+                let distinct = self.links.len() as u64 + self.fresh.count_before(target + 1);
                 return self.report_event(
                     event,
                     level_start,
@@ -395,7 +397,7 @@ impl Explorer<'_> {
                 };
                 let counts = Counts {
                     depth,
-                    distinct: self.fps.len() as u64,
+                    distinct: self.links.len() as u64,
                     queue: 0,
                 };
                 return self.finish(result, counts, Vec::new(), None);
@@ -408,39 +410,45 @@ impl Explorer<'_> {
 
     fn expand_level(&self, level: &Level, level_start: u64, depth: u32) -> Vec<ChunkOut> {
         self.event_chunk.store(usize::MAX, Relaxed);
-        self.cand_bytes.store(0, Relaxed);
+        self.found_bytes.store(0, Relaxed);
         self.expanded.store(0, Relaxed);
         self.level_generated.store(0, Relaxed);
         let chunks = level.len().div_ceil(CHUNK);
         (0..chunks)
             .into_par_iter()
-            .map(|c| {
-                let out = self.expand_chunk(level, c, level_start, depth);
+            .map_init(WorkerScratch::default, |scratch, c| {
+                let out = self.expand_chunk(level, c, level_start, depth, scratch);
                 self.maybe_report(level, depth);
                 out
             })
             .collect()
     }
 
-    fn expand_chunk(&self, level: &Level, chunk: usize, level_start: u64, depth: u32) -> ChunkOut {
-        let model = self.model;
-        let spec = model.spec;
+    fn expand_chunk(
+        &self,
+        level: &Level,
+        chunk: usize,
+        level_start: u64,
+        depth: u32,
+        scratch: &mut WorkerScratch,
+    ) -> ChunkOut {
+        let engine = &self.engine;
+        let machine = engine.machine;
         let mut out = ChunkOut::default();
-        let mut scratch = Vec::new();
         let expand = self.config.max_depth.is_none_or(|max| depth < max);
         let end = ((chunk + 1) * CHUNK).min(level.len());
+        let WorkerScratch {
+            succ,
+            canon,
+            locals,
+        } = scratch;
         for pos in chunk * CHUNK..end {
             if self.stop.load(Relaxed) != STOP_NONE || self.event_chunk.load(Relaxed) < chunk {
                 break;
             }
             let event = |kind| Some(Event { pos, kind });
-            let Some(state) = decode_state(level.get(pos), &model.layout, spec.network.kind) else {
-                out.event = event(EventKind::Internal(
-                    "a stored state could not be decoded".into(),
-                ));
-                break;
-            };
-            match self.check_state(&state) {
+            let state = level.get(pos);
+            match self.check_state(state, locals) {
                 Err(e) => {
                     out.event = event(EventKind::Predicate(e));
                     break;
@@ -456,48 +464,65 @@ impl Explorer<'_> {
                 Ok(StateCheck::Fine) => {}
             }
             let parent = level_start + pos as u64;
+            let generated_before = out.generated;
             let mut count: u64 = 0;
-            let result = for_each_successor(model, &state, &mut |_, succ| {
+            let mut internal: Option<String> = None;
+            let result = for_each_successor(machine, state, succ, &mut |_, next| {
                 count += 1;
-                scratch.clear();
-                encode_canonical(model, &succ, &mut scratch);
-                let fp = fingerprint(&scratch);
+                let words: &[u64] = match engine.canonical(next, canon) {
+                    Ok(Some(_)) => canon,
+                    Ok(None) => next,
+                    Err(message) => {
+                        internal = Some(message);
+                        return ControlFlow::Break(());
+                    }
+                };
+                let fp = fingerprint_words(words);
                 if !expand {
-                    if self.seen.contains(fp) {
+                    if self.seen.contains(fp) || self.fresh.contains(fp) {
                         return ControlFlow::Continue(());
                     }
                     out.truncated = true;
                     return ControlFlow::Break(());
                 }
                 out.generated += 1;
+                if self.seen.contains(fp) {
+                    return ControlFlow::Continue(());
+                }
+                if count > seen::MAX_TRANSITION {
+                    internal = Some(format!(
+                        "a state has more than {} successors",
+                        seen::MAX_TRANSITION
+                    ));
+                    return ControlFlow::Break(());
+                }
                 let link = seen::link(parent, count - 1);
-                match self.seen.insert_min(fp, link, level_start) {
-                    Insert::Known => {}
-                    inserted => {
-                        if inserted == Insert::New {
-                            let n = self.inserted.fetch_add(1, Relaxed) + 1;
-                            if self.config.max_states.is_some_and(|max| n > max) {
-                                self.stop.store(STOP_STATES, Relaxed);
-                            }
-                        }
-                        out.bytes.extend_from_slice(&scratch);
-                        self.cand_bytes
-                            .fetch_add(scratch.len() as u64 + 24, Relaxed);
-                        out.cands.push(Candidate {
-                            fp,
-                            link,
-                            end: out.bytes.len(),
-                        });
+                let at = Stored {
+                    chunk: chunk as u32,
+                    index: out.found.len() as u32,
+                };
+                if self.fresh.offer(fp, link, at) == Offer::New {
+                    out.found.push(words);
+                    self.found_bytes
+                        .fetch_add(words.len() as u64 * 8 + 40, Relaxed);
+                    let n = self.inserted.fetch_add(1, Relaxed) + 1;
+                    if self.config.max_states.is_some_and(|max| n > max) {
+                        self.stop.store(STOP_STATES, Relaxed);
                     }
                 }
                 ControlFlow::Continue(())
             });
+            if let Some(message) = internal {
+                out.generated = generated_before;
+                out.event = event(EventKind::Internal(message));
+                break;
+            }
             if result.is_err() {
                 out.event = event(EventKind::Step);
                 break;
             }
             if count == 0 && self.config.check_deadlock {
-                match self.is_terminal(&state) {
+                match self.is_terminal(state, locals) {
                     Err(e) => {
                         out.event = event(EventKind::Predicate(e));
                         break;
@@ -509,7 +534,6 @@ impl Explorer<'_> {
                     Ok(true) => {}
                 }
             }
-            out.expanded += 1;
             self.expanded.fetch_add(1, Relaxed);
         }
         if out.event.is_some() {
@@ -524,66 +548,58 @@ impl Explorer<'_> {
         out
     }
 
-    fn check_state(&self, state: &State) -> Result<StateCheck, EvalError> {
-        let model = self.model;
-        let env = Env::closed(model.spec, &model.layout, &model.consts).with_state(state);
+    fn check_state(&self, state: &[u64], locals: &mut Locals) -> Result<StateCheck, EvalError> {
+        let m = self.engine.machine;
         let mut broken = Vec::new();
-        for (n, inv) in model.spec.invariants.iter().enumerate() {
-            if !env.eval_predicate(&inv.cond)? {
+        for (n, inv) in m.invariants.iter().enumerate() {
+            if !m.eval_pred(inv, state, locals).map_err(|e| *e)? {
                 broken.push(n);
             }
         }
         if !broken.is_empty() {
             return Ok(StateCheck::Violates(broken));
         }
-        for c in &model.spec.constraints {
-            if !env.eval_predicate(&c.cond)? {
+        for c in &m.constraints {
+            if !m.eval_pred(c, state, locals).map_err(|e| *e)? {
                 return Ok(StateCheck::OutsideConstraints);
             }
         }
         Ok(StateCheck::Fine)
     }
 
-    fn is_terminal(&self, state: &State) -> Result<bool, EvalError> {
-        let model = self.model;
-        let env = Env::closed(model.spec, &model.layout, &model.consts).with_state(state);
-        for t in &model.spec.terminal {
-            if env.eval_predicate(&t.cond)? {
+    fn is_terminal(&self, state: &[u64], locals: &mut Locals) -> Result<bool, EvalError> {
+        let m = self.engine.machine;
+        for t in &m.terminal {
+            if m.eval_pred(t, state, locals).map_err(|e| *e)? {
                 return Ok(true);
             }
         }
         Ok(false)
     }
 
-    /// The next level: each chunk's candidates whose link survived, in
-    /// chunk order. Appends their fingerprints to the index.
+    /// The next level: the new states in order of their smallest link,
+    /// copied from the chunk that stored each first. Records their links
+    /// and fingerprints.
     fn next_level(&mut self, outs: Vec<ChunkOut>) -> Level {
-        let seen = &self.seen;
-        let filtered: Vec<(Vec<u8>, Vec<usize>, Vec<u64>)> = outs
-            .into_par_iter()
-            .map(|o| {
-                let mut bytes = Vec::new();
-                let mut ends = Vec::new();
-                let mut fps = Vec::new();
-                let mut start = 0;
-                for c in &o.cands {
-                    if seen.get(c.fp) == Some(c.link) {
-                        bytes.extend_from_slice(&o.bytes[start..c.end]);
-                        ends.push(bytes.len());
-                        fps.push(c.fp);
-                    }
-                    start = c.end;
-                }
-                (bytes, ends, fps)
-            })
-            .collect();
-        let mut level = Level::default();
-        for (bytes, ends, fps) in filtered {
-            let base = level.bytes.len();
-            level.bytes.extend_from_slice(&bytes);
-            level.ends.extend(ends.into_iter().map(|e| e + base));
-            self.fps.extend(fps);
+        let fresh = self.fresh.drain_sorted();
+        let mut level = Level {
+            words: Vec::with_capacity(outs.iter().map(|o| o.found.words.len()).sum()),
+            ends: Vec::with_capacity(fresh.len()),
+        };
+        let mut fps = Vec::with_capacity(fresh.len());
+        self.links.reserve(fresh.len());
+        for (link, fp, at) in fresh {
+            let Some(found) = outs.get(at.chunk as usize).map(|o| &o.found) else {
+                continue;
+            };
+            if (at.index as usize) < found.len() {
+                level.push(found.get(at.index as usize));
+                self.links.push(link);
+                fps.push(fp);
+            }
         }
+        drop(outs);
+        self.seen.insert_all(&fps);
         level
     }
 
@@ -600,18 +616,16 @@ impl Explorer<'_> {
     }
 
     /// Estimates the memory in use and records the peak. `exact` measures
-    /// the seen-set's tables (locking every shard); otherwise the estimate
-    /// uses a per-state average.
+    /// the seen-set's tables; otherwise the estimate uses a per-state
+    /// average.
     fn note_memory(&self, level: &Level, exact: bool) -> u64 {
         let seen = if exact {
-            self.seen.bytes() + self.fps.capacity() as u64 * 8
+            self.seen.bytes() + self.links.capacity() as u64 * 8
         } else {
             self.inserted.load(Relaxed) * BYTES_PER_STATE
         };
-        let queues = level.bytes.capacity() as u64
-            + level.ends.capacity() as u64 * 8
-            + self.cand_bytes.load(Relaxed);
-        let total = seen + queues;
+        let queues = level.bytes() + self.found_bytes.load(Relaxed);
+        let total = seen + queues + self.engine.machine.boxed.bytes();
         self.peak_memory.fetch_max(total, Relaxed);
         total
     }
@@ -645,10 +659,28 @@ impl Explorer<'_> {
     fn incomplete(&self, reason: IncompleteReason, depth: u32, level: &Level) -> CheckOutcome {
         let counts = Counts {
             depth,
-            distinct: self.seen.len(),
+            distinct: self.inserted.load(Relaxed),
             queue: (level.len() as u64).saturating_sub(self.expanded.load(Relaxed)),
         };
         self.finish(Verdict::Incomplete { reason }, counts, Vec::new(), None)
+    }
+
+    fn internal(&self, message: String, depth: u32) -> CheckOutcome {
+        let counts = Counts {
+            depth,
+            distinct: self.links.len() as u64,
+            queue: 0,
+        };
+        self.finish(
+            Verdict::Error,
+            counts,
+            Vec::new(),
+            Some(CheckError {
+                message: format!("internal error: {message}"),
+                span: spec_lang::Span::DETACHED,
+                trace: None,
+            }),
+        )
     }
 
     fn report_event(&self, event: Option<Event>, level_start: u64, counts: Counts) -> CheckOutcome {
@@ -673,9 +705,8 @@ impl Explorer<'_> {
         }
         let step_failed = matches!(event.kind, EventKind::Step);
         let replayed = match rebuild(
-            self.model,
-            &self.seen,
-            &self.fps,
+            &self.engine,
+            &self.links,
             target,
             step_failed,
             self.internals.replay,
@@ -685,7 +716,7 @@ impl Explorer<'_> {
         };
         let failure = replayed.failure;
         let trace = replayed.trace;
-        let spec = self.model.spec;
+        let spec = self.engine.model.spec;
         let violation = |property: String, kind, span, message, trace| Violation {
             property,
             kind,
@@ -730,7 +761,7 @@ impl Explorer<'_> {
             EventKind::Step => match failure.map(|f| *f) {
                 None => return internal("internal error: a failing step was not found".into()),
                 Some(found) => match found.failure {
-                    crate::exec::Failure::Assertion { message, span } => {
+                    crate::failure::Failure::Assertion { message, span } => {
                         let property = match &found.action {
                             crate::outcome::Action::Step { step, .. } => {
                                 spec.steps[step.index()].name.clone()
@@ -748,7 +779,7 @@ impl Explorer<'_> {
                             None,
                         )
                     }
-                    crate::exec::Failure::Error(e) => (
+                    crate::failure::Failure::Error(e) => (
                         Vec::new(),
                         Some(CheckError {
                             message: e.message,

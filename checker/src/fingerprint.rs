@@ -42,9 +42,26 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
     mix(h ^ SEED)
 }
 
+/// The fingerprint of a packed state (its words).
+#[inline]
+pub fn fingerprint_words(words: &[u64]) -> u64 {
+    let mut h = mix(SEED ^ words.len() as u64);
+    for &w in words {
+        h = mix(h ^ w);
+    }
+    mix(h ^ SEED)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fingerprint;
+    use super::{fingerprint, fingerprint_words};
+
+    #[test]
+    fn word_fingerprints_are_fixed_and_length_aware() {
+        assert_eq!(fingerprint_words(&[1, 2, 3]), fingerprint_words(&[1, 2, 3]));
+        assert_ne!(fingerprint_words(&[0]), fingerprint_words(&[0, 0]));
+        assert_ne!(fingerprint_words(&[1, 2]), fingerprint_words(&[2, 1]));
+    }
 
     const PINNED: u64 = 17_003_333_041_904_791_005;
 

@@ -11,22 +11,34 @@
 //! This crate reads the IR only: it never parses, prints, opens files or
 //! exits; the command-line program does that.
 
+mod boxed;
+mod canon;
+mod compile;
+mod convert;
 mod encode;
 mod eval;
+#[cfg(test)]
 mod exec;
 mod explore;
+mod failure;
 mod fair_cycle;
 mod fingerprint;
 mod format;
 mod graph;
 mod liveness;
+mod machine;
 mod model;
+mod network;
 mod outcome;
+mod pack;
 mod seen;
+mod shape;
 mod state;
+#[cfg(test)]
 mod successors;
 mod symmetry;
 mod trace;
+mod transitions;
 mod validate;
 mod value;
 

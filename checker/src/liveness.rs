@@ -16,25 +16,23 @@
 //! `always P` is not handled here: it is an invariant, checked by the safety
 //! search.
 
-use std::collections::VecDeque;
 use std::ops::ControlFlow;
 
 use hashbrown::HashMap;
-use spec_lang::ir::{FairTarget, Frame, Spec, Temporal};
+use spec_lang::ir::{FairTarget, Spec, Temporal};
 
-use crate::encode::{decode_state, encode_state};
-use crate::eval::Env;
+use crate::compile::Locals;
+use crate::convert::unpack_state;
 use crate::fair_cycle::{Lasso, Shape, find_lasso, negation};
-use crate::fingerprint::fingerprint;
+use crate::fingerprint::fingerprint_words;
 use crate::graph::Graph;
+use crate::machine::{CPred, Machine};
 use crate::model::Model;
 use crate::outcome::{
     CheckConfig, CheckError, IncompleteReason, Trace, TraceState, Violation, ViolationKind,
 };
 use crate::seen::Identity;
-use crate::state::State;
-use crate::successors::{Label, for_each_successor};
-use crate::value::{Instance, Msg};
+use crate::transitions::{PLabel, Scratch, for_each_successor};
 
 /// Whether a spec has properties that need the liveness search.
 pub fn has_liveness(spec: &Spec) -> bool {
@@ -51,11 +49,12 @@ pub enum Found {
     Error(Box<CheckError>),
 }
 
-/// A fairness action: a constraint and the instance or message it is about.
+/// A fairness action: a constraint and the instance (global index) or the
+/// message (its network entry words) it is about.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum ActionKey {
-    Instance(usize, Instance),
-    Delivery(usize, Msg),
+    Instance(usize, u32),
+    Delivery(usize, [u64; 2]),
 }
 
 /// Interns actions and labels (sets of actions).
@@ -68,10 +67,10 @@ struct Actions<'s> {
 impl Actions<'_> {
     /// The sorted action ids of a transition; new actions are interned when
     /// `graph` is given, otherwise unknown ones are left out.
-    fn of(&mut self, label: &Label<'_>, mut graph: Option<&mut Graph>) -> Vec<u32> {
-        let Label::Step {
+    fn of(&mut self, m: &Machine, label: &PLabel<'_>, mut graph: Option<&mut Graph>) -> Vec<u32> {
+        let PLabel::Step {
             step,
-            instance,
+            actor,
             received,
             ..
         } = label
@@ -81,14 +80,20 @@ impl Actions<'_> {
         let mut out = Vec::new();
         for (c, f) in self.spec.fairness.iter().enumerate() {
             let key = match &f.target {
-                FairTarget::Steps(steps) if steps.contains(step) => {
-                    ActionKey::Instance(c, *instance)
-                }
+                FairTarget::Steps(steps) if steps.contains(step) => ActionKey::Instance(c, *actor),
                 FairTarget::Delivery(kind) => match received {
-                    Some(m) if kind.is_none_or(|k| k == m.kind) => {
-                        ActionKey::Delivery(c, (*m).clone())
+                    Some(words) => {
+                        let (k, _, _) = m.pack.entry_parts(words[0]);
+                        if kind.is_some_and(|want| want.0 != k) {
+                            continue;
+                        }
+                        let mut key = [0u64; 2];
+                        for (slot, w) in key.iter_mut().zip(words.iter()) {
+                            *slot = *w;
+                        }
+                        ActionKey::Delivery(c, key)
                     }
-                    _ => continue,
+                    None => continue,
                 },
                 FairTarget::Steps(_) => continue,
             };
@@ -123,35 +128,43 @@ impl Actions<'_> {
 
 /// Explores the graph and checks every liveness property.
 pub fn check_liveness(spec: &Spec, config: &CheckConfig) -> Found {
+    let setup = |message: String, span| {
+        Found::Error(Box::new(CheckError {
+            message,
+            span,
+            trace: None,
+        }))
+    };
     let model = match Model::new(spec, false) {
         Ok(m) => m,
-        Err(e) => {
-            return Found::Error(Box::new(CheckError {
-                message: e.message,
-                span: e.span,
-                trace: None,
-            }));
-        }
+        Err(e) => return setup(e.message, e.span),
     };
-    let mut frames: Vec<&Frame> = Vec::new();
+    let machine = match Machine::new(spec, &model) {
+        Ok(m) => m,
+        Err(e) => return setup(e.message, e.span),
+    };
+    let mut preds: Vec<&CPred> = Vec::new();
     let mut shapes = Vec::new();
     for (n, prop) in spec.properties.iter().enumerate() {
-        let (shape, p, q) = match &prop.formula {
+        let shape = match &prop.formula {
             Temporal::Always(_) => continue,
-            Temporal::Eventually(p) => (Shape::Eventually, p, None),
-            Temporal::AlwaysEventually(p) => (Shape::AlwaysEventually, p, None),
-            Temporal::EventuallyAlways(p) => (Shape::EventuallyAlways, p, None),
-            Temporal::LeadsTo(p, q) => (Shape::LeadsTo, p, Some(q)),
+            Temporal::Eventually(_) => Shape::Eventually,
+            Temporal::AlwaysEventually(_) => Shape::AlwaysEventually,
+            Temporal::EventuallyAlways(_) => Shape::EventuallyAlways,
+            Temporal::LeadsTo(..) => Shape::LeadsTo,
         };
-        let pi = frames.len();
-        frames.push(p);
-        let qi = q.map(|q| {
-            frames.push(q);
-            frames.len() - 1
+        let Some(operands) = machine.properties.get(n) else {
+            continue;
+        };
+        let pi = preds.len();
+        preds.push(&operands[0]);
+        let qi = operands.get(1).map(|q| {
+            preds.push(q);
+            preds.len() - 1
         });
         shapes.push((n, shape, pi, qi));
     }
-    let explored = match explore(&model, config, &frames) {
+    let explored = match explore(&model, &machine, config, &preds) {
         Ok(e) => e,
         Err(found) => return found,
     };
@@ -169,7 +182,7 @@ pub fn check_liveness(spec: &Spec, config: &CheckConfig) -> Found {
             continue;
         };
         let prop = &spec.properties[n];
-        match replay(&model, &explored, &lasso) {
+        match replay(&model, &machine, &explored, &lasso) {
             Ok(trace) => violations.push(Violation {
                 property: prop.name.clone(),
                 kind: ViolationKind::Temporal,
@@ -178,11 +191,10 @@ pub fn check_liveness(spec: &Spec, config: &CheckConfig) -> Found {
                 trace,
             }),
             Err(message) => {
-                return Found::Error(Box::new(CheckError {
-                    message: format!("internal error: {message}"),
-                    span: spec_lang::Span::DETACHED,
-                    trace: None,
-                }));
+                return setup(
+                    format!("internal error: {message}"),
+                    spec_lang::Span::DETACHED,
+                );
             }
         }
     }
@@ -207,10 +219,42 @@ struct Explored<'s> {
     actions: Actions<'s>,
 }
 
+/// The breadth-first queue of packed states, `[len, words...]` back to
+/// back, consumed from the front.
+#[derive(Default)]
+struct Queue {
+    words: Vec<u64>,
+    at: usize,
+}
+
+impl Queue {
+    fn push(&mut self, state: &[u64], depth: u32) {
+        self.words.push(state.len() as u64);
+        self.words.push(u64::from(depth));
+        self.words.extend_from_slice(state);
+    }
+
+    fn pop(&mut self, into: &mut Vec<u64>) -> Option<u32> {
+        let len = *self.words.get(self.at)? as usize;
+        let depth = *self.words.get(self.at + 1)? as u32;
+        let start = self.at + 2;
+        into.clear();
+        into.extend_from_slice(self.words.get(start..start + len)?);
+        self.at = start + len;
+        // Reclaim the consumed front once it is most of the buffer.
+        if self.at > 1 << 16 && self.at * 2 > self.words.len() {
+            self.words.drain(..self.at);
+            self.at = 0;
+        }
+        Some(depth)
+    }
+}
+
 fn explore<'s>(
     model: &Model<'s>,
+    machine: &Machine,
     config: &CheckConfig,
-    frames: &[&Frame],
+    preds: &[&CPred],
 ) -> Result<Explored<'s>, Found> {
     let spec = model.spec;
     let mut graph = Graph::new();
@@ -221,38 +265,35 @@ fn explore<'s>(
     };
     let mut index: HashMap<u64, u32, Identity> = HashMap::with_hasher(Identity);
     let mut fps = Vec::new();
-    let mut values: Vec<Vec<bool>> = vec![Vec::new(); frames.len()];
+    let mut values: Vec<Vec<bool>> = vec![Vec::new(); preds.len()];
     let mut outside = Vec::new();
-    let mut queue: VecDeque<(Vec<u8>, u32)> = VecDeque::new();
-    let mut bytes = Vec::new();
-    encode_state(&model.initial_state(), &mut bytes);
-    let fp = fingerprint(&bytes);
+    let mut queue = Queue::default();
+    let fp = fingerprint_words(&machine.init);
     index.insert(fp, 0);
     fps.push(fp);
-    queue.push_back((bytes.clone(), 1));
+    queue.push(&machine.init, 1);
     let mut edges: Vec<(u32, u32)> = Vec::new();
-    let error = |e: crate::eval::EvalError| {
+    let mut scratch = Scratch::default();
+    let mut locals = Locals::default();
+    let mut state = Vec::new();
+    let error = |e: Box<crate::eval::EvalError>| {
         Found::Error(Box::new(CheckError {
             message: e.message,
             span: e.span,
             trace: None,
         }))
     };
-    while let Some((encoded, depth)) = queue.pop_front() {
-        let Some(state) = decode_state(&encoded, &model.layout, spec.network.kind) else {
-            return Err(Found::Error(Box::new(CheckError {
-                message: "internal error: a stored state could not be decoded".into(),
-                span: spec_lang::Span::DETACHED,
-                trace: None,
-            })));
-        };
-        let env = Env::closed(spec, &model.layout, &model.consts).with_state(&state);
-        for (f, frame) in frames.iter().enumerate() {
-            values[f].push(env.eval_predicate(frame).map_err(error)?);
+    while let Some(depth) = queue.pop(&mut state) {
+        for (f, pred) in preds.iter().enumerate() {
+            values[f].push(
+                machine
+                    .eval_pred(pred, &state, &mut locals)
+                    .map_err(error)?,
+            );
         }
         let mut inside = true;
-        for c in &spec.constraints {
-            if !env.eval_predicate(&c.cond).map_err(error)? {
+        for c in &machine.constraints {
+            if !machine.eval_pred(c, &state, &mut locals).map_err(error)? {
                 inside = false;
             }
         }
@@ -261,10 +302,8 @@ fn explore<'s>(
         let expand = inside && config.max_depth.is_none_or(|max| depth < max);
         if expand {
             let mut failed = None;
-            let result = for_each_successor(model, &state, &mut |label, succ| {
-                bytes.clear();
-                encode_state(&succ, &mut bytes);
-                let fp = fingerprint(&bytes);
+            let result = for_each_successor(machine, &state, &mut scratch, &mut |label, succ| {
+                let fp = fingerprint_words(succ);
                 let next = fps.len() as u32;
                 let target = *index.entry(fp).or_insert(next);
                 if target == next {
@@ -273,7 +312,7 @@ fn explore<'s>(
                         return ControlFlow::Break(());
                     }
                     fps.push(fp);
-                    queue.push_back((bytes.clone(), depth + 1));
+                    queue.push(succ, depth + 1);
                     if config.max_states.is_some_and(|max| fps.len() as u64 > max) {
                         failed = Some(IncompleteReason::MaxStates(config.max_states.unwrap_or(0)));
                         return ControlFlow::Break(());
@@ -283,7 +322,7 @@ fn explore<'s>(
                     // A transition that changes nothing is stuttering.
                     return ControlFlow::Continue(());
                 }
-                let acts = actions.of(label, Some(&mut graph));
+                let acts = actions.of(machine, label, Some(&mut graph));
                 let l = actions.label(acts, Some(&mut graph)).unwrap_or(0);
                 edges.push((target, l));
                 ControlFlow::Continue(())
@@ -301,7 +340,8 @@ fn explore<'s>(
             }
         }
         if let Some(limit) = config.memory_limit
-            && graph.bytes() + index.capacity() as u64 * 13 > limit
+            && graph.bytes() + index.capacity() as u64 * 13 + queue.words.capacity() as u64 * 8
+                > limit
         {
             return Err(Found::Incomplete(IncompleteReason::MemoryLimit(limit)));
         }
@@ -321,44 +361,51 @@ fn explore<'s>(
 /// Replays a lasso into a concrete trace: from each state, the first
 /// successor in transition order with the next state's fingerprint and the
 /// edge's label.
-fn replay(model: &Model<'_>, explored: &Explored<'_>, lasso: &Lasso) -> Result<Trace, String> {
+fn replay(
+    model: &Model<'_>,
+    machine: &Machine,
+    explored: &Explored<'_>,
+    lasso: &Lasso,
+) -> Result<Trace, String> {
     let mut actions = Actions {
         spec: explored.actions.spec,
         ids: explored.actions.ids.clone(),
         labels: explored.actions.labels.clone(),
     };
-    let mut current: State = model.initial_state();
+    let unpack = |w: &[u64]| {
+        unpack_state(w, model.spec, &model.layout, &machine.pack, &machine.boxed)
+            .ok_or_else(|| "a packed state of the lasso could not be decoded".to_string())
+    };
+    let mut current = machine.init.clone();
     let mut states = vec![TraceState {
         action: None,
-        state: current.clone(),
+        state: unpack(&current)?,
     }];
-    let mut bytes = Vec::new();
+    let mut scratch = Scratch::default();
     for (i, &next) in lasso.states[1..].iter().enumerate() {
         let want = explored.fps[next as usize];
         let want_label = lasso.labels[i];
         let mut found = None;
-        let _ = for_each_successor(model, &current, &mut |label, succ| {
-            bytes.clear();
-            encode_state(&succ, &mut bytes);
-            if fingerprint(&bytes) != want {
+        let _ = for_each_successor(machine, &current, &mut scratch, &mut |label, succ| {
+            if fingerprint_words(succ) != want {
                 return ControlFlow::Continue(());
             }
-            let acts = actions.of(label, None);
+            let acts = actions.of(machine, label, None);
             if actions.label(acts, None) == Some(want_label) {
-                found = Some((label.to_action(), succ));
+                found = Some((machine.action(label), succ.to_vec()));
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         });
-        let (action, succ) = found.ok_or_else(|| {
-            format!(
+        let Some((Some(action), succ)) = found else {
+            return Err(format!(
                 "replay found no successor leading to state {} of the lasso",
                 i + 1
-            )
-        })?;
+            ));
+        };
         states.push(TraceState {
             action: Some(action),
-            state: succ.clone(),
+            state: unpack(&succ)?,
         });
         current = succ;
     }

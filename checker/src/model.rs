@@ -2,7 +2,9 @@
 //! instance's variables live in a state, the values of the constants, the
 //! initial value of every variable, and which faults apply to which role.
 
-use spec_lang::ir::{CrashKind, RoleId, Span, Spec, VarId};
+#[cfg(test)]
+use spec_lang::ir::CrashKind;
+use spec_lang::ir::{RoleId, Span, Spec, VarId};
 
 use crate::eval::{Env, EvalError, check_stored};
 use crate::state::{Faults, Network, State};
@@ -190,6 +192,7 @@ impl<'s> Model<'s> {
         }
     }
 
+    #[cfg(test)]
     pub fn crash_kind(&self, role: RoleId) -> Option<(usize, CrashKind)> {
         let n = (*self.crash_of_role.get(role.index())?)?;
         Some((n, self.spec.crashes[n].kind))

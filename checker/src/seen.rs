@@ -1,35 +1,46 @@
-//! The concurrent seen-set: fingerprint -> parent link, sharded by
-//! fingerprint bits, one lock per shard.
+//! The seen-set of fingerprints and the table of a level's new states.
+//!
+//! The explorer works level by level. While a level is expanded, [`Seen`]
+//! (every state of the earlier levels and of this one) is only read, by
+//! every worker at once, without locks. A successor not in it is offered
+//! to [`Fresh`], the table of the next level's states, which keeps for each
+//! new fingerprint the smallest parent link offered and where the first
+//! finder stored the state. After the level, the new states are sorted by
+//! that smallest link (the order a single worker exploring in canonical
+//! order would have found them), appended to the level order, and their
+//! fingerprints inserted into [`Seen`] shard by shard in parallel. So the
+//! next level's order, every state's parent and every count are the same
+//! for any number of workers.
 //!
 //! A parent link packs the parent's global state index (40 bits, in
 //! canonical breadth-first order) and the transition index within the
-//! parent's successors (24 bits, saturating; replay does not depend on it).
-//! Initial states have the link [`ROOT`].
-//!
-//! Determinism: within one level several workers may find the same new
-//! state from different parents. [`SeenSet::insert_min`] keeps the smallest
-//! link of the current level, so the link that survives a level is the one
-//! a single worker would have recorded first, whatever the timing.
+//! parent's successors (24 bits). Initial states have the link [`ROOT`].
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
-use hashbrown::HashMap;
-use hashbrown::hash_map::Entry;
+use hashbrown::{HashMap, HashSet};
+use rayon::prelude::*;
 
 /// The link of an initial state.
 pub const ROOT: u64 = u64::MAX;
 /// Parent indices must stay below this (2^40, about 10^12 states).
 pub const MAX_INDEX: u64 = (1 << 40) - 1;
 const TRANSITION_BITS: u32 = 24;
-const SHARDS: usize = 64;
+/// Transition indices must stay below this.
+pub const MAX_TRANSITION: u64 = (1 << TRANSITION_BITS) - 1;
+const SHARDS: usize = 256;
 
 pub fn link(parent: u64, transition: u64) -> u64 {
-    (parent << TRANSITION_BITS) | transition.min((1 << TRANSITION_BITS) - 1)
+    (parent << TRANSITION_BITS) | transition.min(MAX_TRANSITION)
 }
 
 pub fn parent_of(link: u64) -> Option<u64> {
     (link != ROOT).then_some(link >> TRANSITION_BITS)
+}
+
+pub fn transition_of(link: u64) -> u64 {
+    link & MAX_TRANSITION
 }
 
 /// Fingerprints are already uniformly mixed: hash them as themselves.
@@ -62,88 +73,167 @@ impl BuildHasher for Identity {
     }
 }
 
-type Shard = HashMap<u64, u64, Identity>;
-
-pub struct SeenSet {
-    shards: Vec<Mutex<Shard>>,
+/// The shard of a fingerprint: bits that neither hashbrown's bucket index
+/// (the low bits) nor its tag (the top seven) use.
+#[inline]
+fn shard_of(fp: u64) -> usize {
+    (fp >> 32) as usize % SHARDS
 }
 
-/// What [`SeenSet::insert_min`] did.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Insert {
-    /// A state never seen before.
+/// The fingerprints of every state found so far.
+pub struct Seen {
+    shards: Vec<HashSet<u64, Identity>>,
+    len: u64,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            shards: (0..SHARDS)
+                .map(|_| HashSet::with_hasher(Identity))
+                .collect(),
+            len: 0,
+        }
+    }
+}
+
+impl Seen {
+    #[inline]
+    pub fn contains(&self, fp: u64) -> bool {
+        self.shards[shard_of(fp)].contains(&fp)
+    }
+
+    /// Inserts fingerprints known to be new, in parallel by shard.
+    pub fn insert_all(&mut self, fps: &[u64]) {
+        let mut by_shard: Vec<Vec<u64>> = vec![Vec::new(); SHARDS];
+        for &fp in fps {
+            by_shard[shard_of(fp)].push(fp);
+        }
+        self.shards
+            .par_iter_mut()
+            .zip(by_shard)
+            .for_each(|(shard, fps)| shard.extend(fps));
+        self.len += fps.len() as u64;
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// The bytes the tables hold: an 8-byte slot and a control byte per
+    /// bucket.
+    pub fn bytes(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.capacity() as u64 * 9 + 64)
+            .sum()
+    }
+}
+
+/// Where the first finder of a new state stored it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub chunk: u32,
+    pub index: u32,
+}
+
+/// What [`Fresh::offer`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// The first time this level: the caller must store the state at the
+    /// place it gave.
     New,
-    /// Seen earlier in this level from a later parent; the link now points
-    /// to this one.
-    Lowered,
-    /// Seen in an earlier level, or earlier in this level from an earlier
-    /// parent.
+    /// Found before in this level; the link may have been lowered.
     Known,
 }
 
-impl SeenSet {
-    pub fn new() -> SeenSet {
-        SeenSet {
+/// The next level's states, while the current one is expanded.
+/// One shard of [`Fresh`]: fingerprint -> (smallest link, first place).
+type FreshShard = HashMap<u64, (u64, Stored), Identity>;
+
+pub struct Fresh {
+    shards: Vec<Mutex<FreshShard>>,
+}
+
+impl Default for Fresh {
+    fn default() -> Fresh {
+        Fresh {
             shards: (0..SHARDS)
                 .map(|_| Mutex::new(HashMap::with_hasher(Identity)))
                 .collect(),
         }
     }
+}
 
-    fn shard(&self, fp: u64) -> MutexGuard<'_, Shard> {
-        // The low bits choose hashbrown's bucket and the top seven its tag;
-        // the shard uses bits in between.
-        let shard = &self.shards[(fp >> 32) as usize % SHARDS];
-        // A panic while holding the lock cannot leave a map half-updated in
-        // a way that matters here (inserts are single calls), so a poisoned
-        // lock is taken over.
-        shard.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Inserts a state with `link`; when the state was first seen in this
-    /// level (its link's parent index is at least `level_start`) and `link`
-    /// is smaller, replaces the link.
-    pub fn insert_min(&self, fp: u64, link: u64, level_start: u64) -> Insert {
-        let mut shard = self.shard(fp);
-        // One probe: the entry is either vacant (a new state) or the link.
+impl Fresh {
+    /// Offers a new state with a parent link; keeps the smallest link.
+    pub fn offer(&self, fp: u64, link: u64, at: Stored) -> Offer {
+        let mut shard = self.shards[shard_of(fp)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         match shard.entry(fp) {
-            Entry::Vacant(slot) => {
-                slot.insert(link);
-                Insert::New
+            hashbrown::hash_map::Entry::Vacant(slot) => {
+                slot.insert((link, at));
+                Offer::New
             }
-            Entry::Occupied(mut slot) => {
-                let old = slot.get_mut();
-                if *old != ROOT && (*old >> TRANSITION_BITS) >= level_start && link < *old {
-                    *old = link;
-                    Insert::Lowered
-                } else {
-                    Insert::Known
+            hashbrown::hash_map::Entry::Occupied(mut slot) => {
+                let entry = slot.get_mut();
+                if link < entry.0 {
+                    entry.0 = link;
                 }
+                Offer::Known
             }
         }
     }
 
-    pub fn get(&self, fp: u64) -> Option<u64> {
-        self.shard(fp).get(&fp).copied()
-    }
-
     pub fn contains(&self, fp: u64) -> bool {
-        self.shard(fp).contains_key(&fp)
+        self.shards[shard_of(fp)]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&fp)
     }
 
+    /// Every new state: (smallest link, fingerprint, where it is stored),
+    /// sorted by link. Empties the table.
+    pub fn drain_sorted(&mut self) -> Vec<(u64, u64, Stored)> {
+        let mut all: Vec<(u64, u64, Stored)> = self
+            .shards
+            .par_iter_mut()
+            .flat_map_iter(|shard| {
+                let shard = shard.get_mut().unwrap_or_else(|e| e.into_inner());
+                let taken: Vec<(u64, u64, Stored)> = shard
+                    .drain()
+                    .map(|(fp, (link, at))| (link, fp, at))
+                    .collect();
+                shard.shrink_to_fit();
+                taken
+            })
+            .collect();
+        all.par_sort_unstable_by_key(|(link, _, _)| *link);
+        all
+    }
+
+    /// The new states whose smallest link's parent comes before `index`.
+    pub fn count_before(&self, index: u64) -> u64 {
+        self.shards
+            .par_iter()
+            .map(|shard| {
+                shard
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .values()
+                    .filter(|(link, _)| parent_of(*link).is_some_and(|p| p < index))
+                    .count() as u64
+            })
+            .sum()
+    }
+
+    #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.shards
             .iter()
             .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len() as u64)
-            .sum()
-    }
-
-    /// The bytes the tables hold: each bucket is a 16-byte entry plus one
-    /// control byte.
-    pub fn bytes(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).capacity() as u64 * 17)
             .sum()
     }
 }
@@ -153,22 +243,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_the_smallest_link_within_a_level() {
-        let seen = SeenSet::new();
-        assert_eq!(seen.insert_min(7, link(12, 0), 10), Insert::New);
-        assert_eq!(seen.insert_min(7, link(11, 3), 10), Insert::Lowered);
-        assert_eq!(seen.insert_min(7, link(11, 5), 10), Insert::Known);
-        assert_eq!(seen.get(7), Some(link(11, 3)));
+    fn fresh_keeps_the_smallest_link_and_the_first_place() {
+        let fresh = Fresh::default();
+        let at = |chunk| Stored { chunk, index: 0 };
+        assert_eq!(fresh.offer(7, link(12, 0), at(3)), Offer::New);
+        assert_eq!(fresh.offer(7, link(11, 3), at(1)), Offer::Known);
+        assert_eq!(fresh.offer(7, link(11, 5), at(2)), Offer::Known);
+        assert_eq!(fresh.offer(9, link(10, 0), at(0)), Offer::New);
+        assert_eq!(fresh.count_before(11), 1);
+        let mut fresh = fresh;
+        let all = fresh.drain_sorted();
+        assert_eq!(all, vec![(link(10, 0), 9, at(0)), (link(11, 3), 7, at(3))]);
+        assert_eq!(fresh.len(), 0);
     }
 
     #[test]
-    fn never_relinks_a_state_of_an_earlier_level() {
-        let seen = SeenSet::new();
-        seen.insert_min(7, link(3, 0), 0);
-        assert_eq!(seen.insert_min(7, link(2, 0), 10), Insert::Known);
-        assert_eq!(seen.get(7), Some(link(3, 0)));
-        seen.insert_min(9, ROOT, 0);
-        assert_eq!(seen.insert_min(9, link(0, 0), 0), Insert::Known);
-        assert_eq!(parent_of(seen.get(9).unwrap_or(0)), None);
+    fn seen_finds_what_was_inserted() {
+        let mut seen = Seen::default();
+        seen.insert_all(&[1, 2, u64::MAX]);
+        assert!(seen.contains(2) && seen.contains(u64::MAX) && !seen.contains(3));
+        assert_eq!(seen.len(), 3);
+        assert_eq!(parent_of(ROOT), None);
+        assert_eq!(parent_of(link(5, 2)), Some(5));
+        assert_eq!(transition_of(link(5, 2)), 2);
     }
 }

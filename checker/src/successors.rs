@@ -1,4 +1,6 @@
-//! The transition relation: every successor of a state, in one fixed order.
+//! The reference transition relation (tests only): every successor of a
+//! decoded state, in one fixed order. The packed engine (`transitions.rs`)
+//! must agree with it exactly; `transitions/tests.rs` checks that.
 //!
 //! Order (it numbers transitions, which makes parent links and traces
 //! deterministic): the steps in spec order, each for every live instance of
@@ -28,7 +30,8 @@ use std::ops::ControlFlow;
 use spec_lang::ir::{CrashKind, NetworkKind, StepId, StepKind};
 
 use crate::eval::{Env, set_local};
-use crate::exec::{Failure, Run, execute};
+use crate::exec::{Run, execute};
+use crate::failure::{Failure, StepFailure};
 use crate::model::Model;
 use crate::outcome::Action;
 use crate::state::{Network, Slot, State};
@@ -73,13 +76,6 @@ impl Label<'_> {
             Label::Recover(i) => Action::Recover(*i),
         }
     }
-}
-
-/// A step that failed while running: which one, and how.
-#[derive(Clone, Debug)]
-pub struct StepFailure {
-    pub failure: Failure,
-    pub action: Action,
 }
 
 /// Whether to go on enumerating, or the step failure that stopped it.

@@ -52,11 +52,6 @@ const MAX_CANDIDATES: u64 = 5040;
 /// old index. The map need not be injective: signatures collapse ids.
 pub type Renaming = Vec<Option<Vec<u32>>>;
 
-/// Appends the canonical encoding of `state` to `out`.
-pub fn encode_canonical(model: &Model<'_>, state: &State, out: &mut Vec<u8>) {
-    canonicalize(model, state, out, None);
-}
-
 /// Appends the canonical encoding of `state` to `out` and returns the
 /// renaming that maps `state` to the representative it encodes.
 pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Renaming {

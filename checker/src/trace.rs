@@ -1,31 +1,32 @@
 //! Rebuilding counterexamples from parent links by replaying the spec.
 //!
-//! The seen-set stores only fingerprints and parent links. A trace is the
-//! chain of fingerprints from the violating state back to an initial state,
-//! replayed forwards exactly as the explorer went: from each stored state
-//! (a representative, when symmetry reduction is on), the first successor
-//! in transition order whose canonical fingerprint is the next one in the
-//! chain. The replay doubles as a self-check of the explorer: if no
-//! successor matches, the explorer and the transition relation disagree,
-//! which is reported as an internal error rather than a wrong trace.
+//! The explorer keeps only fingerprints and, per state, a parent link
+//! (parent index, transition index). A trace is the chain of links from the
+//! violating state back to an initial state, replayed forwards: from each
+//! stored state (a representative, when symmetry reduction is on) the
+//! transition with the recorded index, canonicalised, is the next stored
+//! state. The replay doubles as a self-check: a transition index past the
+//! last successor, or a final state that does not show the event the
+//! explorer reported, means the explorer and the transition relation
+//! disagree, which is reported as an internal error rather than a wrong
+//! trace.
 //!
 //! With symmetry reduction, each stored state is a renaming of the state a
-//! behaviour actually reaches. The replay keeps the renaming from the
-//! stored state to the concrete one and shows concrete states and actions,
-//! so the trace is one real behaviour rather than a jump between
-//! representatives.
+//! behaviour actually reaches. The trace shows concrete states: first by
+//! following concrete states, taking at each the first successor whose
+//! representative is the next stored state (this reads most naturally);
+//! if the reduction gave up canonicity for some state (see `symmetry.rs`),
+//! by renaming the stored states back along the chain instead.
 
 use std::ops::ControlFlow;
 
-use crate::fingerprint::fingerprint;
-use crate::model::Model;
-use crate::outcome::{Trace, TraceState};
-use crate::seen::{SeenSet, parent_of};
-use crate::state::State;
-use crate::successors::{StepFailure, for_each_successor};
-use crate::symmetry::{
-    Renaming, compose, encode_canonical_renaming, identity, invert, rename_action, rename_state,
-};
+use crate::canon::Engine;
+use crate::failure::StepFailure;
+use crate::fingerprint::fingerprint_words;
+use crate::outcome::{Action, Trace, TraceState};
+use crate::seen::{parent_of, transition_of};
+use crate::symmetry::{Renaming, compose, invert, rename_action, rename_state};
+use crate::transitions::{Scratch, for_each_successor};
 
 /// How to replay: concrete states first (the natural trace), or straight
 /// along the stored states (the fallback, selectable for tests).
@@ -37,66 +38,137 @@ pub enum ReplayMode {
     Stored,
 }
 
-/// Where a replay ended: the stored state (as the explorer saw it) and the
-/// renaming from it to the trace's last, concrete state.
+/// A rebuilt counterexample.
 pub struct Replayed {
     pub trace: Trace,
     /// The failing step at the end of the trace, when one was asked for.
     pub failure: Option<Box<StepFailure>>,
-    stored: State,
-    to_concrete: Renaming,
+}
+
+/// One hop of the stored chain: the action taken from the previous stored
+/// state, the successor as generated, and the stored representative.
+struct Hop {
+    action: Action,
+    successor: Vec<u64>,
+    stored: Vec<u64>,
+    renaming: Option<Renaming>,
 }
 
 /// The shortest trace to the state with global index `target`. When the
 /// trace ends in a failing step (`step_failed`), the failure is found again
 /// and recorded as the trace's failed action.
-///
-/// The replay first follows concrete states, taking at each state the first
-/// successor whose canonical form is the next stored state: this reads most
-/// naturally. That needs every representative to be canonical; if the
-/// symmetry reduction gave up canonicity for a state (see `symmetry.rs`),
-/// it follows the stored representatives instead and renames them back.
 pub fn rebuild(
-    model: &Model<'_>,
-    seen: &SeenSet,
-    fps: &[u64],
+    engine: &Engine<'_>,
+    links: &[u64],
     target: u64,
     step_failed: bool,
     mode: ReplayMode,
 ) -> Result<Replayed, String> {
-    let chain = chain_to(seen, fps, target)?;
+    let chain = chain_to(links, target)?;
+    let machine = engine.machine;
+    let mut scratch = Scratch::default();
+    let mut canon = Vec::new();
+    let init_renaming = engine.canonical(&machine.init, &mut canon)?;
+    let init_stored = if init_renaming.is_some() {
+        canon.clone()
+    } else {
+        machine.init.clone()
+    };
+    // Follow the stored states by transition index.
+    let mut hops: Vec<Hop> = Vec::with_capacity(chain.len());
+    let mut current = init_stored.clone();
+    for &t in &chain {
+        let mut found = None;
+        let mut k = 0u64;
+        let result = for_each_successor(machine, &current, &mut scratch, &mut |label, succ| {
+            if k == t {
+                found = Some((machine.action(label), succ.to_vec()));
+                return ControlFlow::Break(());
+            }
+            k += 1;
+            ControlFlow::Continue(())
+        });
+        let Some((Some(action), successor)) = found else {
+            let _ = result;
+            return Err(format!(
+                "replay found no transition {t} from state {} of the trace",
+                hops.len()
+            ));
+        };
+        let renaming = engine.canonical(&successor, &mut canon)?;
+        let stored = if renaming.is_some() {
+            canon.clone()
+        } else {
+            successor.clone()
+        };
+        current = stored.clone();
+        hops.push(Hop {
+            action,
+            successor,
+            stored,
+            renaming,
+        });
+    }
+    let unpack = |w: &[u64]| {
+        engine
+            .unpack(w)
+            .ok_or_else(|| "a packed state of the trace could not be decoded".to_string())
+    };
+    let initial = unpack(&machine.init)?;
+    let mut states = vec![TraceState {
+        action: None,
+        state: initial,
+    }];
+    if !engine.reduces() {
+        for hop in &hops {
+            states.push(TraceState {
+                action: Some(hop.action.clone()),
+                state: unpack(&hop.successor)?,
+            });
+        }
+        let last = hops.last().map_or(&machine.init, |h| &h.successor).clone();
+        return finish(engine, states, &last, None, step_failed);
+    }
     if mode == ReplayMode::Natural
-        && let Some(mut r) = replay(model, fps, &chain, false)?
-        && (!step_failed || reproduce_failure(model, &mut r))
+        && let Some((states, last)) = natural(engine, &hops, &mut scratch, &mut canon)?
     {
-        return Ok(r);
+        return finish(engine, states, &last, None, step_failed);
     }
-    let mut r = replay(model, fps, &chain, true)?
-        .ok_or("replay along the stored states found no matching successor")?;
-    if step_failed && !reproduce_failure(model, &mut r) {
-        return Err("replay did not reproduce the failing step".into());
+    // Rename the stored chain back to one concrete behaviour.
+    let model = engine.model;
+    let mut to_concrete: Renaming = match &init_renaming {
+        Some(r) => invert(r),
+        None => engine.identity(),
+    };
+    for hop in &hops {
+        let succ = unpack(&hop.successor)?;
+        states.push(TraceState {
+            action: Some(rename_action(model, &hop.action, &to_concrete)),
+            state: rename_state(model, &succ, &to_concrete),
+        });
+        if let Some(r) = &hop.renaming {
+            to_concrete = compose(&to_concrete, &invert(r));
+        }
     }
-    Ok(r)
+    let last = hops.last().map_or(&init_stored, |h| &h.stored).clone();
+    finish(engine, states, &last, Some(&to_concrete), step_failed)
 }
 
-/// The global indices from an initial state to `target`.
-fn chain_to(seen: &SeenSet, fps: &[u64], target: u64) -> Result<Vec<u64>, String> {
-    let mut chain = vec![target];
+/// The transition indices from an initial state to `target`.
+fn chain_to(links: &[u64], target: u64) -> Result<Vec<u64>, String> {
+    let mut chain = Vec::new();
     let mut at = target;
     loop {
-        let fp = *fps
+        let link = *links
             .get(usize::try_from(at).map_err(|_| "state index out of range")?)
             .ok_or("state index out of range")?;
-        let link = seen
-            .get(fp)
-            .ok_or("a state on the trace is missing from the seen-set")?;
         match parent_of(link) {
             None => break,
             Some(parent) => {
-                if parent >= at || chain.len() > fps.len() {
+                if parent >= at || chain.len() > links.len() {
                     return Err("parent links do not lead back to an initial state".into());
                 }
-                chain.push(parent);
+                chain.push(transition_of(link));
                 at = parent;
             }
         }
@@ -105,97 +177,97 @@ fn chain_to(seen: &SeenSet, fps: &[u64], target: u64) -> Result<Vec<u64>, String
     Ok(chain)
 }
 
-/// Replays a chain of states, following concrete states or (when
-/// `follow_stored`) the stored representatives. `None` when following
-/// concrete states finds no matching successor.
-fn replay(
-    model: &Model<'_>,
-    fps: &[u64],
-    chain: &[u64],
-    follow_stored: bool,
-) -> Result<Option<Replayed>, String> {
-    let initial = model.initial_state();
-    let mut bytes = Vec::new();
-    let to_stored = encode_canonical_renaming(model, &initial, &mut bytes);
-    if fps.get(chain[0] as usize).copied() != Some(fingerprint(&bytes)) {
-        return Err("the trace does not start at the initial state".into());
-    }
-    let (mut current, mut to_concrete) = if follow_stored {
-        (
-            rename_state(model, &initial, &to_stored),
-            invert(&to_stored),
-        )
-    } else {
-        (initial.clone(), identity(model))
-    };
+/// The concrete trace states and the last packed state.
+type Followed = (Vec<TraceState>, Vec<u64>);
+
+/// Follows concrete states: at each, the first successor whose
+/// representative is the next stored state. `None` if some state has no
+/// such successor (the reduction was not canonical there).
+fn natural(
+    engine: &Engine<'_>,
+    hops: &[Hop],
+    scratch: &mut Scratch,
+    canon: &mut Vec<u64>,
+) -> Result<Option<Followed>, String> {
+    let machine = engine.machine;
+    let mut current = machine.init.clone();
     let mut states = vec![TraceState {
         action: None,
-        state: initial,
+        state: engine
+            .unpack(&current)
+            .ok_or("a packed state could not be decoded")?,
     }];
-    for &next in &chain[1..] {
-        let want = fps
-            .get(next as usize)
-            .copied()
-            .ok_or("state index out of range")?;
+    for hop in hops {
+        let want = fingerprint_words(&hop.stored);
         let mut found = None;
-        let result = for_each_successor(model, &current, &mut |label, succ| {
-            bytes.clear();
-            let renaming = encode_canonical_renaming(model, &succ, &mut bytes);
-            if fingerprint(&bytes) == want {
-                found = Some((label.to_action(), succ, renaming));
+        let mut error = None;
+        let _ = for_each_successor(machine, &current, scratch, &mut |label, succ| {
+            let words: &[u64] = match engine.canonical(succ, canon) {
+                Ok(Some(_)) => canon,
+                Ok(None) => succ,
+                Err(e) => {
+                    error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            };
+            if fingerprint_words(words) == want {
+                found = Some((machine.action(label), succ.to_vec()));
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         });
-        let Some((action, succ, renaming)) = found else {
-            if follow_stored || result.is_err() {
-                return Err(format!(
-                    "replay found no successor leading to state {} of the trace",
-                    states.len()
-                ));
-            }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let Some((Some(action), succ)) = found else {
             return Ok(None);
         };
-        if follow_stored {
-            states.push(TraceState {
-                action: Some(rename_action(model, &action, &to_concrete)),
-                state: rename_state(model, &succ, &to_concrete),
-            });
-            current = rename_state(model, &succ, &renaming);
-            to_concrete = compose(&to_concrete, &invert(&renaming));
-        } else {
-            states.push(TraceState {
-                action: Some(action),
-                state: succ.clone(),
-            });
-            current = succ;
-        }
+        states.push(TraceState {
+            action: Some(action),
+            state: engine
+                .unpack(&succ)
+                .ok_or("a packed state could not be decoded")?,
+        });
+        current = succ;
     }
-    Ok(Some(Replayed {
-        trace: Trace {
-            states,
-            failed: None,
-            loop_at: None,
-        },
-        stored: current,
-        to_concrete,
-        failure: None,
-    }))
+    Ok(Some((states, current)))
 }
 
-/// Finds the first step failing in the replay's last state and records it
-/// (renamed like the trace) as the trace's failed action. False when no
-/// step fails there.
-fn reproduce_failure(model: &Model<'_>, replayed: &mut Replayed) -> bool {
-    match for_each_successor(model, &replayed.stored, &mut |_, _| {
+/// Finishes a trace; when it ends in a failing step, finds the failure on
+/// the last state (`last`, packed) and records it, renamed to the concrete
+/// states when `to_concrete` is given.
+fn finish(
+    engine: &Engine<'_>,
+    states: Vec<TraceState>,
+    last: &[u64],
+    to_concrete: Option<&Renaming>,
+    step_failed: bool,
+) -> Result<Replayed, String> {
+    let mut trace = Trace {
+        states,
+        failed: None,
+        loop_at: None,
+    };
+    if !step_failed {
+        return Ok(Replayed {
+            trace,
+            failure: None,
+        });
+    }
+    let mut scratch = Scratch::default();
+    match for_each_successor(engine.machine, last, &mut scratch, &mut |_, _| {
         ControlFlow::Continue(())
     }) {
         Err(mut failure) => {
-            failure.action = rename_action(model, &failure.action, &replayed.to_concrete);
-            replayed.trace.failed = Some(failure.action.clone());
-            replayed.failure = Some(failure);
-            true
+            if let Some(r) = to_concrete {
+                failure.action = rename_action(engine.model, &failure.action, r);
+            }
+            trace.failed = Some(failure.action.clone());
+            Ok(Replayed {
+                trace,
+                failure: Some(failure),
+            })
         }
-        Ok(_) => false,
+        Ok(_) => Err("replay did not reproduce the failing step".into()),
     }
 }

@@ -17,10 +17,14 @@ use std::ops::ControlFlow;
 use serde_json::Value as Json;
 use spec_lang::ir::{Spec, Type};
 
-use crate::eval::Env;
+use crate::canon::Engine;
+use crate::compile::Locals;
+use crate::failure::StepFailure;
+use crate::machine::Machine;
 use crate::model::Model;
+use crate::outcome::Action;
 use crate::state::State;
-use crate::successors::{Label, for_each_successor};
+use crate::transitions::{Scratch, for_each_successor};
 use crate::value::{Instance, Msg, Value};
 
 /// A trace that replays on the spec.
@@ -92,9 +96,14 @@ impl TraceError {
 /// Replays a JSON-lines trace on a spec.
 pub fn validate_trace(spec: &Spec, text: &str) -> Result<TraceReport, TraceError> {
     let model = Model::new(spec, false).map_err(|e| TraceError::Setup(e.message))?;
+    let machine = Machine::new(spec, &model).map_err(|e| TraceError::Setup(e.message))?;
     let replay = Replay {
         spec,
         model: &model,
+        engine: Engine {
+            model: &model,
+            machine: &machine,
+        },
     };
     let mut state = model.initial_state();
     let mut report = TraceReport::default();
@@ -130,6 +139,18 @@ pub fn validate_trace(spec: &Spec, text: &str) -> Result<TraceReport, TraceError
     for (record, (line, text)) in lines.enumerate() {
         let record = record + 1;
         let json = parse(line, text)?;
+        if let Some(constraint) = replay.outside_constraints(&state) {
+            return Err(TraceError::Divergence {
+                record,
+                line,
+                message: "the trace goes on from a state outside the spec's state constraints"
+                    .into(),
+                expected: format!(
+                    "the trace to end: the checker explores nothing beyond a state outside the constraint at {constraint}"
+                ),
+                actual: field_str(line, &json, "kind").unwrap_or("?").to_string(),
+            });
+        }
         state = replay.record(record, line, &json, &state, &mut report)?;
         report.records = record;
         if let Some(name) = replay.broken_invariant(&state) {
@@ -171,16 +192,68 @@ fn field_str<'j>(line: usize, json: &'j Json, name: &str) -> Result<&'j str, Tra
 struct Replay<'a> {
     spec: &'a Spec,
     model: &'a Model<'a>,
+    engine: Engine<'a>,
 }
+
+/// The transitions of the spec from one state: what each did and where it
+/// leads, or the step failure that stopped the enumeration.
+type Transitions = (Vec<(Action, State)>, Option<Box<StepFailure>>);
 
 impl Replay<'_> {
     fn broken_invariant(&self, state: &State) -> Option<String> {
-        let env = Env::closed(self.spec, &self.model.layout, &self.model.consts).with_state(state);
+        let m = self.engine.machine;
+        let Ok(words) = self.engine.pack(state) else {
+            return Some("(a state of the trace has no value of its types)".into());
+        };
+        let mut locals = Locals::default();
         self.spec
             .invariants
             .iter()
-            .find(|inv| !matches!(env.eval_predicate(&inv.cond), Ok(true)))
-            .map(|inv| inv.name.clone())
+            .zip(&m.invariants)
+            .find(|(_, pred)| !matches!(m.eval_pred(pred, &words, &mut locals), Ok(true)))
+            .map(|(inv, _)| inv.name.clone())
+    }
+
+    /// The place of the first state constraint `state` violates (or whose
+    /// evaluation fails), if any.
+    fn outside_constraints(&self, state: &State) -> Option<String> {
+        let m = self.engine.machine;
+        let words = self.engine.pack(state).ok()?;
+        let mut locals = Locals::default();
+        self.spec
+            .constraints
+            .iter()
+            .zip(&m.constraints)
+            .position(|(_, pred)| !matches!(m.eval_pred(pred, &words, &mut locals), Ok(true)))
+            .map(|n| format!("number {} (in the order of the spec)", n + 1))
+    }
+
+    /// Every transition of the spec from `state`, in transition order.
+    fn transitions(&self, line: usize, state: &State) -> Result<Transitions, TraceError> {
+        let m = self.engine.machine;
+        let words = self
+            .engine
+            .pack(state)
+            .map_err(|e| malformed(line, &format!("the state before this record: {e}")))?;
+        let mut out = Vec::new();
+        let mut bad = false;
+        let mut scratch = Scratch::default();
+        let result = for_each_successor(m, &words, &mut scratch, &mut |label, next| {
+            match (m.action(label), self.engine.unpack(next)) {
+                (Some(action), Some(next)) => out.push((action, next)),
+                _ => {
+                    bad = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        if bad {
+            return Err(TraceError::Setup(
+                "internal error: a successor could not be decoded".into(),
+            ));
+        }
+        Ok((out, result.err()))
     }
 
     fn instance(&self, line: usize, name: &str) -> Result<Instance, TraceError> {
@@ -229,28 +302,30 @@ impl Replay<'_> {
                 let slots = self.model.layout.instance_slots(inst);
                 let mut found = None;
                 let mut outcomes = Vec::new();
-                let result = for_each_successor(self.model, state, &mut |label, next| {
-                    if let Label::Step {
+                let (transitions, failure) = self.transitions(line, state)?;
+                for (action, next) in transitions {
+                    if let Action::Step {
                         step: id,
                         instance,
                         received: r,
                         sent: s,
-                    } = label
-                        && *instance == inst
+                    } = action
+                        && instance == inst
                         && self.spec.steps[id.index()].name == step
-                        && r.cloned() == received
+                        && r == received
                     {
-                        let mut s = s.to_vec();
+                        let mut s = s;
                         s.sort();
                         if s == sent && next.vars[slots.clone()] == after[..] {
                             found = Some(next);
-                            return ControlFlow::Break(());
+                            break;
                         }
                         outcomes.push(self.describe(inst, &next.vars[slots.clone()], &s));
                     }
-                    ControlFlow::Continue(())
-                });
-                if let Err(failure) = result {
+                }
+                if found.is_none()
+                    && let Some(failure) = failure
+                {
                     return Err(diverge(
                         "the spec's step fails in this state".to_string(),
                         format!("{:?}", failure.failure),
@@ -283,6 +358,49 @@ impl Replay<'_> {
                     )),
                 }
             }
+            "partition" | "heal" => {
+                let group = match kind {
+                    "partition" => {
+                        let Json::Array(names) = field(line, json, "group")? else {
+                            return Err(malformed(line, "`group` is not an array"));
+                        };
+                        let mut group = names
+                            .iter()
+                            .map(|n| {
+                                n.as_str()
+                                    .ok_or_else(|| malformed(line, "a `group` entry is not a name"))
+                                    .and_then(|n| self.instance(line, n))
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        group.sort();
+                        Some(group)
+                    }
+                    _ => None,
+                };
+                let (transitions, _) = self.transitions(line, state)?;
+                let found = transitions.into_iter().find_map(|(action, next)| {
+                    let hit = match (&action, &group) {
+                        (Action::Partition(g), Some(want)) => g == want,
+                        (Action::Heal, None) => true,
+                        _ => false,
+                    };
+                    hit.then_some(next)
+                });
+                found.ok_or_else(|| {
+                    let what = match &group {
+                        Some(g) => {
+                            let names: Vec<String> = g.iter().map(|i| i.name(self.spec)).collect();
+                            format!("`partition` of [{}]", names.join(", "))
+                        }
+                        None => "`heal`".to_string(),
+                    };
+                    diverge(
+                        format!("{what} is not a transition of the spec here"),
+                        "a partition the spec declares, within its bound, into the group without the first instance and the rest; or the end of the current partition".to_string(),
+                        what.clone(),
+                    )
+                })
+            }
             "lose" | "duplicate" | "crash" | "recover" => {
                 let target = match kind {
                     "lose" | "duplicate" => Err(self.message(line, field(line, json, "message")?)?),
@@ -294,13 +412,13 @@ impl Replay<'_> {
                     }
                     _ => None,
                 };
-                let mut found = None;
-                let _ = for_each_successor(self.model, state, &mut |label, next| {
-                    let hit = match (label, kind, &target) {
-                        (Label::Lose(m), "lose", Err(t)) => *m == t,
-                        (Label::Duplicate(m), "duplicate", Err(t)) => *m == t,
-                        (Label::Crash(i), "crash", Ok(t)) => i == t,
-                        (Label::Recover(i), "recover", Ok(t)) => {
+                let (transitions, _) = self.transitions(line, state)?;
+                let found = transitions.into_iter().find_map(|(action, next)| {
+                    let hit = match (&action, kind, &target) {
+                        (Action::Lose(m), "lose", Err(t)) => m == t,
+                        (Action::Duplicate(m), "duplicate", Err(t)) => m == t,
+                        (Action::Crash(i), "crash", Ok(t)) => i == t,
+                        (Action::Recover(i), "recover", Ok(t)) => {
                             i == t
                                 && after.as_ref().is_none_or(|a| {
                                     next.vars[self.model.layout.instance_slots(*i)] == a[..]
@@ -308,11 +426,7 @@ impl Replay<'_> {
                         }
                         _ => false,
                     };
-                    if hit {
-                        found = Some(next);
-                        return ControlFlow::Break(());
-                    }
-                    ControlFlow::Continue(())
+                    hit.then_some(next)
                 });
                 found.ok_or_else(|| {
                     let what = match &target {
@@ -501,3 +615,6 @@ fn decode(replay: &Replay<'_>, ty: &Type, json: &Json) -> Result<Value, String> 
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

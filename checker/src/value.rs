@@ -2,9 +2,21 @@
 //!
 //! Values are canonical: a set is a sorted vector without duplicates and a
 //! map is a vector of entries sorted by key with unique keys, so the derived
-//! equality and order are the language's equality and a fixed total order.
-//! That order is what makes set iteration, `in_flight` and the state
-//! encoding deterministic.
+//! equality is the language's equality.
+//!
+//! The order ([`Ord`] below) is the language's canonical order, the one set
+//! iteration, `for`, `choose`, `in_flight` and the network's listing follow.
+//! Scalars compare naturally (integers ascending, enum variants and
+//! instances by index, `false < true`, `none` before every `some`), tuples,
+//! records and messages lexicographically. Collections compare the way
+//! their packed codes do (`shape.rs`), so that the packed engine and this
+//! representation agree on every order: sequences shortest first, then
+//! lexicographically; sets by their largest differing element (the set
+//! that holds the largest element of the symmetric difference is greater,
+//! "colex" order, which is the order of bitmasks); maps at the smallest key
+//! where they differ (a missing key is smaller than any value).
+
+use std::cmp::Ordering;
 
 use spec_lang::ir::{EnumId, MsgId, RecordId, RoleId, Spec};
 
@@ -36,7 +48,7 @@ pub struct Msg {
     pub fields: Vec<Value>,
 }
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Value {
     Bool(bool),
     Int(i64),
@@ -55,7 +67,87 @@ pub enum Value {
     Msg(Box<Msg>),
 }
 
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> Ordering {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Enum(e, a), Value::Enum(f, b)) => (e, a).cmp(&(f, b)),
+            (Value::Inst(a), Value::Inst(b)) => a.cmp(b),
+            (Value::None, Value::None) => Ordering::Equal,
+            (Value::Some(a), Value::Some(b)) => a.cmp(b),
+            (Value::Set(a), Value::Set(b)) => colex(a, b),
+            (Value::Seq(a), Value::Seq(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+            (Value::Map(a), Value::Map(b)) => map_order(a, b),
+            (Value::Record(i, a), Value::Record(j, b)) => (i, a).cmp(&(j, b)),
+            (Value::Tuple(a), Value::Tuple(b)) => a.cmp(b),
+            (Value::Msg(a), Value::Msg(b)) => a.cmp(b),
+            // Values of different kinds meet only in ill-typed input;
+            // order them by kind so the order stays total.
+            _ => self.kind_rank().cmp(&other.kind_rank()),
+        }
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Sorted sets compared from their largest elements down.
+fn colex(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        match x.cmp(y) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Maps (entries sorted by key) compared at the smallest key where they
+/// differ; the map without that key is the smaller.
+fn map_order(a: &[(Value, Value)], b: &[(Value, Value)]) -> Ordering {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (Some(_), None) => return Ordering::Greater,
+            (None, Some(_)) => return Ordering::Less,
+            (Some((ka, va)), Some((kb, vb))) => match ka.cmp(kb) {
+                Ordering::Less => return Ordering::Greater,
+                Ordering::Greater => return Ordering::Less,
+                Ordering::Equal => match va.cmp(vb) {
+                    Ordering::Equal => {
+                        i += 1;
+                        j += 1;
+                    }
+                    other => return other,
+                },
+            },
+        }
+    }
+}
+
 impl Value {
+    fn kind_rank(&self) -> u8 {
+        match self {
+            Value::Bool(_) => 0,
+            Value::Int(_) => 1,
+            Value::Enum(..) => 2,
+            Value::Inst(_) => 3,
+            Value::None => 4,
+            Value::Some(_) => 5,
+            Value::Set(_) => 6,
+            Value::Seq(_) => 7,
+            Value::Map(_) => 8,
+            Value::Record(..) => 9,
+            Value::Tuple(_) => 10,
+            Value::Msg(_) => 11,
+        }
+    }
+
     /// Builds a set from elements in any order.
     pub fn set_from(mut elems: Vec<Value>) -> Value {
         elems.sort_unstable();

@@ -1,7 +1,8 @@
 //! Generates a self-contained Cargo crate from a spec's IR: a `Message` enum,
 //! one module per role with its typed `State` and sans-I/O steps, and the
 //! `runtime::Protocol` implementation that ties them together for the
-//! simulator (and, later, a real transport).
+//! simulator and for the process driver (the `net` module and the node
+//! binary).
 //!
 //! The code is built as syntax (quote!), checked by parsing it as a
 //! `syn::File` and printed with prettyplease. This crate writes nothing: it
@@ -11,6 +12,7 @@ mod expr;
 mod items;
 mod manifest;
 mod names;
+mod net;
 mod role;
 mod stmt;
 
@@ -61,7 +63,13 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
         manifest::cargo_toml(spec, config),
     );
     let lib = items::lib_file(spec)?;
+    let lib = quote::quote! {
+        #lib
+
+        pub mod net;
+    };
     files.insert(PathBuf::from("src/lib.rs"), render(lib)?);
+    files.insert(PathBuf::from("src/net.rs"), render(net::net_module(spec))?);
     for (n, role) in spec.roles.iter().enumerate() {
         let module = role::role_module(spec, n)?;
         let path = format!("src/{}.rs", names::snake(&role.name));
@@ -70,6 +78,10 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
     files.insert(
         PathBuf::from("src/bin/simulate.rs"),
         render(items::simulate_bin(spec, &config.crate_name))?,
+    );
+    files.insert(
+        PathBuf::from("src/bin/node.rs"),
+        render(net::node_bin(spec, &config.crate_name))?,
     );
     Ok(GeneratedCrate { files })
 }

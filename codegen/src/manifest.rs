@@ -19,6 +19,11 @@ pub fn cargo_toml(spec: &Spec, config: &GenConfig) -> String {
          name = \"{}-simulate\"\n\
          path = \"src/bin/simulate.rs\"\n\
          \n\
+         # One role instance as a process: `{}-node --role ROLE --id N --peers FILE --data DIR`.\n\
+         [[bin]]\n\
+         name = \"{}-node\"\n\
+         path = \"src/bin/node.rs\"\n\
+         \n\
          [dependencies]\n\
          runtime = {{ path = \"{}\" }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
@@ -26,6 +31,12 @@ pub fn cargo_toml(spec: &Spec, config: &GenConfig) -> String {
          # A generated crate is its own workspace, so that it builds wherever\n\
          # it is written.\n\
          [workspace]\n",
-        spec.name, config.crate_name, config.crate_name, config.crate_name, runtime
+        spec.name,
+        config.crate_name,
+        config.crate_name,
+        config.crate_name,
+        config.crate_name,
+        config.crate_name,
+        runtime
     )
 }

@@ -6,7 +6,12 @@
 //! whether persistent state changed) and performs no I/O. This crate drives
 //! them: [`simulate`] runs every role instance in one process under a seeded,
 //! deterministic network with the faults the spec declares, and records a
-//! JSON-lines trace that `specc validate` replays on the spec.
+//! JSON-lines trace that `specc validate` replays on the spec; [`run_node`]
+//! runs one instance as an OS process: TCP to its peers ([`Transport`],
+//! length-prefixed frames), timers on the real clock, its persistent
+//! variables in durable [`Storage`] synced before any message that depends
+//! on them leaves, and a per-process trace ([`Recorder`]) that
+//! [`merge_traces`] joins with the other processes' into one trace.
 //!
 //! Open choices of the spec (`choose`) go to a [`Hook`], which can only pick
 //! an index into the candidates that the generated code computed from the
@@ -15,22 +20,44 @@
 //!
 //! This crate knows nothing about the spec language or its IR.
 
+pub mod frame;
 mod instance;
+mod log;
+mod net_protocol;
+mod node;
+mod node_main;
+mod peers;
+mod recorder;
 mod rng;
 mod role;
 mod simulate;
+mod storage;
 mod trace;
+mod transport;
 pub mod value;
 
 pub use instance::{CrashInfo, FaultBound, InstanceId, NetworkKind, ProtocolInfo, RoleInfo};
+pub use log::Log;
+pub use net_protocol::{NetProtocol, saved_field, to_json};
+pub use node::{App, Cx, NodeConfig, NodeError, Offer, SpecApp, Timing, run_node};
+pub use node_main::{merge_traces_main, node_config, node_main, serve, shutdown_signal};
+pub use peers::{Peers, addr_table};
+pub use recorder::{MergeError, Recorder, RecorderError, Resumed, merge_traces};
 pub use rng::Rng;
 pub use role::{
     ChoiceSite, Effects, Event, FirstChoice, Hook, Outcome, Outgoing, Protocol, Refusal, RoleState,
     StepResult, attempt, pick,
 };
 pub use simulate::{RunEnd, SimConfig, SimRun, simulate, simulate_main};
+pub use storage::{Recovered, Storage, StorageError};
 pub use trace::{ToTrace, message_json, trace_object};
+pub use transport::{Envelope, Transport, TransportConfig};
 
+/// A JSON object, as persistent state is saved.
+pub use serde_json::Map as JsonMap;
 /// Re-exported so that generated crates need no direct dependency on
 /// serde_json.
 pub use serde_json::Value as Json;
+/// Re-exported so that applications built on generated crates use the
+/// runtime's tokio.
+pub use tokio;

@@ -1,0 +1,172 @@
+//! Hoisting loop-invariant parts out of quantifiers, before compiling.
+//!
+//! `forall r1, r2 in RM: not (r1.s == A and r2.s == B)` evaluates
+//! `r1.s == A` once per pair; rewritten as `forall r1 in RM: (r1.s != A)
+//! or (forall r2 in RM: r2.s != B)` it evaluates it once per `r1`. The
+//! rewrite keeps the evaluation order of every term that is evaluated, so
+//! it changes neither values nor which runtime error is reported:
+//!
+//! - `forall x in D: P or Q` (and the forms that mean it, `P => Q` and
+//!   `not (P and Q)`), with `P` not mentioning `x`, becomes
+//!   `P or (forall x in D: Q)`;
+//! - `exists x in D: P and Q` (and `not (P or Q)`) becomes
+//!   `P and (exists x in D: Q)`.
+//!
+//! In the original `P` is evaluated first for each `x`, to the same value
+//! each time; if it decides, `Q` is never evaluated, in either form. The
+//! one difference would be an empty `D`, where the original never
+//! evaluates `P`: the rewrite applies only to domains that are a role's
+//! instances, which are never empty.
+
+use spec_lang::ir::{BinaryOp, Expr, ExprKind, LocalId, Quantifier, Type, UnaryOp};
+
+/// The quantifier rewritten with its binders nested one by one and
+/// independent terms hoisted; `None` when nothing can be hoisted.
+pub fn hoist(
+    q: Quantifier,
+    binders: &[(LocalId, Expr)],
+    body: &Expr,
+    span: spec_lang::Span,
+) -> Option<Expr> {
+    if !matches!(q, Quantifier::Forall | Quantifier::Exists) || binders.is_empty() {
+        return None;
+    }
+    let out = nest(q, binders, body, span);
+    (!same_shape(&out, binders.len())).then_some(out)
+}
+
+/// Whether `nest` produced nothing but the plain nesting (no hoist).
+fn same_shape(e: &Expr, depth: usize) -> bool {
+    match &e.kind {
+        ExprKind::Quant { binders, body, .. } if binders.len() == 1 => {
+            depth == 1 || same_shape(body, depth - 1)
+        }
+        _ => false,
+    }
+}
+
+fn nest(q: Quantifier, binders: &[(LocalId, Expr)], body: &Expr, span: spec_lang::Span) -> Expr {
+    let Some(((local, domain), rest)) = binders.split_first() else {
+        return body.clone();
+    };
+    let inner = nest(q, rest, body, span);
+    one(q, *local, domain, inner, span)
+}
+
+/// One quantifier over one binder, hoisting what does not mention it.
+fn one(q: Quantifier, local: LocalId, domain: &Expr, body: Expr, span: spec_lang::Span) -> Expr {
+    let never_empty = matches!(domain.kind, ExprKind::RoleSet(_));
+    let split = match q {
+        Quantifier::Forall => as_or(&body),
+        _ => as_and(&body),
+    };
+    if never_empty
+        && let Some((p, rest)) = split
+        && !mentions(&p, local)
+    {
+        let inner = one(q, local, domain, rest, span);
+        let op = match q {
+            Quantifier::Forall => BinaryOp::Or,
+            _ => BinaryOp::And,
+        };
+        return bool_expr(ExprKind::Binary(op, Box::new(p), Box::new(inner)), span);
+    }
+    bool_expr(
+        ExprKind::Quant {
+            quantifier: q,
+            binders: vec![(local, domain.clone())],
+            body: Box::new(body),
+        },
+        span,
+    )
+}
+
+fn bool_expr(kind: ExprKind, span: spec_lang::Span) -> Expr {
+    Expr {
+        kind,
+        ty: Type::Bool,
+        span,
+    }
+}
+
+fn not(e: &Expr) -> Expr {
+    // Double negations cancel: `not not P` evaluates as `P`.
+    if let ExprKind::Unary(UnaryOp::Not, inner) = &e.kind {
+        return (**inner).clone();
+    }
+    bool_expr(ExprKind::Unary(UnaryOp::Not, Box::new(e.clone())), e.span)
+}
+
+/// `P or Q` in any of its spellings, as (P, Q), left operand first.
+fn as_or(e: &Expr) -> Option<(Expr, Expr)> {
+    match &e.kind {
+        ExprKind::Binary(BinaryOp::Or, p, q) => Some(((**p).clone(), (**q).clone())),
+        ExprKind::Binary(BinaryOp::Implies, p, q) => Some((not(p), (**q).clone())),
+        ExprKind::Unary(UnaryOp::Not, inner) => match &inner.kind {
+            ExprKind::Binary(BinaryOp::And, p, q) => Some((not(p), not(q))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `P and Q` in any of its spellings, as (P, Q), left operand first.
+fn as_and(e: &Expr) -> Option<(Expr, Expr)> {
+    match &e.kind {
+        ExprKind::Binary(BinaryOp::And, p, q) => Some(((**p).clone(), (**q).clone())),
+        ExprKind::Unary(UnaryOp::Not, inner) => match &inner.kind {
+            ExprKind::Binary(BinaryOp::Or, p, q) => Some((not(p), not(q))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `e` reads local `id` anywhere.
+pub fn mentions(e: &Expr, id: LocalId) -> bool {
+    let m = |x: &Expr| mentions(x, id);
+    match &e.kind {
+        ExprKind::Local(l) => *l == id,
+        ExprKind::Lit(_)
+        | ExprKind::None
+        | ExprKind::Const(_)
+        | ExprKind::RoleSet(_)
+        | ExprKind::InFlight(_) => false,
+        ExprKind::Var { instance, .. } => m(instance),
+        ExprKind::Unary(_, a)
+        | ExprKind::Field(a, _)
+        | ExprKind::Sender(a)
+        | ExprKind::Receiver(a)
+        | ExprKind::TupleIndex(a, _)
+        | ExprKind::Crashed(a) => m(a),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::MapGet(a, b)
+        | ExprKind::SeqIndex(a, b)
+        | ExprKind::Range(a, b) => m(a) || m(b),
+        ExprKind::Call(_, args)
+        | ExprKind::Builtin(_, args)
+        | ExprKind::SetLit(args)
+        | ExprKind::SeqLit(args)
+        | ExprKind::RecordLit(args)
+        | ExprKind::TupleLit(args) => args.iter().any(m),
+        ExprKind::MapLit(entries) => entries.iter().any(|(k, v)| m(k) || m(v)),
+        ExprKind::SetFilter { local, set, cond } => *local == id || m(set) || m(cond),
+        ExprKind::SetMap {
+            elem,
+            binders,
+            cond,
+        } => {
+            m(elem)
+                || binders.iter().any(|(l, d)| *l == id || m(d))
+                || cond.as_ref().is_some_and(|c| m(c))
+        }
+        ExprKind::MapComp { local, set, value } => *local == id || m(set) || m(value),
+        ExprKind::Quant { binders, body, .. } => {
+            binders.iter().any(|(l, d)| *l == id || m(d)) || m(body)
+        }
+        ExprKind::If(c, a, b) => m(c) || m(a) || m(b),
+        ExprKind::Let(l, v, b) => *l == id || m(v) || m(b),
+        ExprKind::WithIndex(base, entries) => m(base) || entries.iter().any(|(k, v)| m(k) || m(v)),
+        ExprKind::WithFields(base, updates) => m(base) || updates.iter().any(|(_, v)| m(v)),
+    }
+}
