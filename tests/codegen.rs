@@ -317,6 +317,7 @@ fn library_protocols_generate_build_and_their_simulated_runs_validate() {
     for name in [
         "2pc_chor",
         "3pc",
+        "3pc_chor",
         "chandy_lamport",
         "primary_backup",
         "raft",

@@ -142,6 +142,7 @@ fn protocol_info(spec: &Spec) -> TokenStream {
         None => quote!(None),
     };
     let max = opt(net.max_in_flight);
+    let synchronous = net.synchronous;
     let (loss, dup) = (bound(net.loss), bound(net.duplication));
     let crashes = spec.crashes.iter().map(|c| {
         let role = c.role.0;
@@ -156,6 +157,7 @@ fn protocol_info(spec: &Spec) -> TokenStream {
             roles: &[#(#roles),*],
             network: runtime::NetworkKind::#kind,
             max_in_flight: #max,
+            synchronous: #synchronous,
             loss: #loss,
             duplication: #dup,
             crashes: &[#(#crashes),*],
@@ -256,6 +258,26 @@ fn protocol_impl(spec: &Spec) -> TokenStream {
         let names = names.map(|s| s.name.as_str());
         quote!(&[#(#names),*])
     });
+    let timeouts: Vec<TokenStream> = spec
+        .roles
+        .iter()
+        .enumerate()
+        .map(|(n, _)| {
+            let names = spec
+                .steps
+                .iter()
+                .filter(|s| s.role.index() == n && matches!(s.kind, StepKind::Timeout))
+                .map(|s| s.name.as_str());
+            quote!(&[#(#names),*])
+        })
+        .collect();
+    let timeout_arms: Vec<TokenStream> = timeouts
+        .iter()
+        .zip(&ids)
+        .take(timeouts.len().saturating_sub(1))
+        .map(|(s, id)| quote!(#id => #s))
+        .collect();
+    let timeout_last = timeouts.last().map(|s| quote!(_ => #s));
     let (init_arms, last_init) = {
         let mut arms: Vec<TokenStream> = roles
             .iter()
@@ -313,6 +335,10 @@ fn protocol_impl(spec: &Spec) -> TokenStream {
 
             fn spontaneous(role: u32) -> &'static [&'static str] {
                 match role { #(#spont_arms,)* #spont_last }
+            }
+
+            fn timeouts(role: u32) -> &'static [&'static str] {
+                match role { #(#timeout_arms,)* #timeout_last }
             }
 
             fn state_json(node: &Node) -> runtime::Json {

@@ -165,6 +165,13 @@ pub trait Protocol {
     fn recover(node: &mut Self::Node, me: InstanceId);
     /// The names of the role's spontaneous steps (internal and timeouts).
     fn spontaneous(role: u32) -> &'static [&'static str];
+    /// The names of the role's timeout steps, a subset of
+    /// [`Protocol::spontaneous`]. Drivers of a synchronous protocol offer a
+    /// timeout only when no other event is accepted.
+    fn timeouts(role: u32) -> &'static [&'static str] {
+        let _ = role;
+        &[]
+    }
     /// The instance's variables for the trace, by the spec's names.
     fn state_json(node: &Self::Node) -> serde_json::Value;
     /// The message's kind and its fields for the trace.

@@ -10,8 +10,10 @@
 //! bag any message in flight may be delivered and is consumed; in a set it
 //! stays in flight; in a FIFO network only the oldest message of each
 //! (sender, receiver) pair is deliverable. A step whose sends would exceed
-//! `max_in_flight` is not taken, as in the spec. The same seed always gives
-//! the same run and the same trace.
+//! `max_in_flight` is not taken, as in the spec. In a synchronous protocol
+//! (`network ... synchronous`) a timeout step is offered only when no other
+//! event is accepted, as the checker allows it only when nothing else can
+//! happen. The same seed always gives the same run and the same trace.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -191,6 +193,16 @@ impl<P: Protocol> Sim<P> {
                 .map(Offer::Deliver),
         );
         self.rng.shuffle(&mut offers);
+        if self.info.synchronous {
+            // Timeouts last, in their shuffled order.
+            let (timeouts, others): (Vec<Offer>, Vec<Offer>) =
+                offers.into_iter().partition(|o| match o {
+                    Offer::Step(at, name) => P::timeouts(self.ids[*at].role).contains(name),
+                    Offer::Deliver(_) => false,
+                });
+            offers = others;
+            offers.extend(timeouts);
+        }
         for offer in offers {
             let (at, event, consumed) = match offer {
                 Offer::Step(at, name) => (at, Event::Step(name), None),

@@ -40,6 +40,7 @@ impl<const FAULTS: bool> Protocol for Numbers<FAULTS> {
         roles: &[SENDER, RECEIVER],
         network: NetworkKind::Fifo,
         max_in_flight: None,
+        synchronous: false,
         loss: if FAULTS {
             Some(FaultBound { max: Some(1) })
         } else {
