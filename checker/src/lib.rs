@@ -24,6 +24,7 @@ mod failure;
 mod fair_cycle;
 mod fingerprint;
 mod format;
+mod frontier;
 mod graph;
 mod liveness;
 mod machine;

@@ -45,7 +45,7 @@ pub struct CReceive {
 
 pub enum Match {
     /// Compared as field codes.
-    Code(Elem),
+    Code(Box<Elem>),
     /// Compared as values (boxed fields).
     Value(crate::compile::VFn),
 }
@@ -316,7 +316,7 @@ fn compile_receive(r: &spec_lang::ir::Receive, types: &[Type], sc: &Scope<'_>) -
         .map(|(field, e)| {
             let f = *field as usize;
             let m = match packed.as_ref().and_then(|(fs, _)| fs.get(f)) {
-                Some(shape) => Match::Code(elem_part(e, shape, sc)),
+                Some(shape) => Match::Code(Box::new(elem_part(e, shape, sc))),
                 None => Match::Value(crate::compile::into_vfn(compile_expr(e, sc), &e.ty, sc)),
             };
             (f, m)

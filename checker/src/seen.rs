@@ -131,6 +131,104 @@ impl Seen {
     }
 }
 
+/// The parent link of every distinct state, by global index, kept one
+/// exactly sized block per level in six bytes a state: the parent's offset
+/// within the level before (the parent is always there) and the transition
+/// index; the rare transition index past 65,534 is kept aside.
+#[derive(Default)]
+pub struct Links {
+    levels: Vec<LinkLevel>,
+    /// The global index of each level's first state.
+    starts: Vec<u64>,
+    len: u64,
+}
+
+struct LinkLevel {
+    /// The global index of the first state of the level before.
+    parents_start: u64,
+    packed: Vec<u8>,
+    /// Transition indices too large for two bytes, by offset in the level.
+    wide: HashMap<u32, u64>,
+}
+
+const WIDE: u16 = u16::MAX;
+
+impl Links {
+    /// Appends the links of one level (every state's parent is in the
+    /// level before, or it is an initial state). Returns false if the level
+    /// is too large to record (over 2^32 states).
+    pub fn push_level(&mut self, links: Vec<u64>) -> bool {
+        if links.is_empty() {
+            return true;
+        }
+        let Ok(count) = u32::try_from(links.len()) else {
+            return false;
+        };
+        let parents_start = self.starts.last().copied().unwrap_or(0);
+        let mut level = LinkLevel {
+            parents_start,
+            packed: Vec::with_capacity(links.len() * 6),
+            wide: HashMap::default(),
+        };
+        for (n, &l) in links.iter().enumerate().take(count as usize) {
+            let (offset, transition) = match parent_of(l) {
+                None => (u32::MAX, WIDE),
+                Some(p) => {
+                    let Ok(offset) = u32::try_from(p.saturating_sub(parents_start)) else {
+                        return false;
+                    };
+                    let t = transition_of(l);
+                    match u16::try_from(t) {
+                        Ok(t) if t != WIDE => (offset, t),
+                        _ => {
+                            level.wide.insert(n as u32, t);
+                            (offset, WIDE)
+                        }
+                    }
+                }
+            };
+            level.packed.extend_from_slice(&offset.to_le_bytes());
+            level.packed.extend_from_slice(&transition.to_le_bytes());
+        }
+        self.starts.push(self.len);
+        self.len += links.len() as u64;
+        self.levels.push(level);
+        true
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn get(&self, index: u64) -> Option<u64> {
+        let at = self
+            .starts
+            .partition_point(|&s| s <= index)
+            .checked_sub(1)?;
+        let n = u32::try_from(index - self.starts[at]).ok()?;
+        let level = self.levels.get(at)?;
+        let bytes = level.packed.get(n as usize * 6..n as usize * 6 + 6)?;
+        let offset = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let transition = u16::from_le_bytes([bytes[4], bytes[5]]);
+        if offset == u32::MAX && transition == WIDE && !level.wide.contains_key(&n) {
+            return Some(ROOT);
+        }
+        let t = match transition {
+            WIDE => *level.wide.get(&n)?,
+            t => u64::from(t),
+        };
+        Some(link(level.parents_start + u64::from(offset), t))
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.levels
+            .iter()
+            .map(|l| l.packed.capacity() as u64 + l.wide.capacity() as u64 * 17)
+            .sum::<u64>()
+            + self.starts.capacity() as u64 * 8
+    }
+}
+
 /// Where the first finder of a new state stored it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stored {
@@ -194,23 +292,31 @@ impl Fresh {
             .contains_key(&fp)
     }
 
-    /// Every new state: (smallest link, fingerprint, where it is stored),
-    /// sorted by link. Empties the table.
-    pub fn drain_sorted(&mut self) -> Vec<(u64, u64, Stored)> {
-        let mut all: Vec<(u64, u64, Stored)> = self
+    /// Moves every new state's fingerprint into `seen` (shard by shard,
+    /// in parallel: a fingerprint's shard is the same in both tables) and
+    /// returns (smallest link, where it is stored) of each, sorted by link.
+    /// Empties the table.
+    pub fn drain_into(&mut self, seen: &mut Seen) -> Vec<(u64, Stored)> {
+        let mut all: Vec<(u64, Stored)> = self
             .shards
             .par_iter_mut()
-            .flat_map_iter(|shard| {
+            .zip(seen.shards.par_iter_mut())
+            .flat_map_iter(|(shard, seen)| {
                 let shard = shard.get_mut().unwrap_or_else(|e| e.into_inner());
-                let taken: Vec<(u64, u64, Stored)> = shard
+                seen.reserve(shard.len());
+                let taken: Vec<(u64, Stored)> = shard
                     .drain()
-                    .map(|(fp, (link, at))| (link, fp, at))
+                    .map(|(fp, (link, at))| {
+                        seen.insert(fp);
+                        (link, at)
+                    })
                     .collect();
                 shard.shrink_to_fit();
                 taken
             })
             .collect();
-        all.par_sort_unstable_by_key(|(link, _, _)| *link);
+        seen.len += all.len() as u64;
+        all.par_sort_unstable_by_key(|(link, _)| *link);
         all
     }
 
@@ -252,9 +358,27 @@ mod tests {
         assert_eq!(fresh.offer(9, link(10, 0), at(0)), Offer::New);
         assert_eq!(fresh.count_before(11), 1);
         let mut fresh = fresh;
-        let all = fresh.drain_sorted();
-        assert_eq!(all, vec![(link(10, 0), 9, at(0)), (link(11, 3), 7, at(3))]);
+        let mut seen = Seen::default();
+        let all = fresh.drain_into(&mut seen);
+        assert_eq!(all, vec![(link(10, 0), at(0)), (link(11, 3), at(3))]);
         assert_eq!(fresh.len(), 0);
+        assert!(seen.contains(7) && seen.contains(9) && seen.len() == 2);
+    }
+
+    #[test]
+    fn links_are_found_by_global_index_across_levels() {
+        let mut links = Links::default();
+        assert!(links.push_level(vec![ROOT]));
+        assert!(links.push_level(vec![link(0, 0), link(0, 70_000)]));
+        assert!(links.push_level(Vec::new()));
+        assert!(links.push_level(vec![link(2, 7), link(1, 65_535)]));
+        assert_eq!(links.len(), 5);
+        assert_eq!(links.get(0), Some(ROOT));
+        assert_eq!(links.get(1), Some(link(0, 0)));
+        assert_eq!(links.get(2), Some(link(0, 70_000)));
+        assert_eq!(links.get(3), Some(link(2, 7)));
+        assert_eq!(links.get(4), Some(link(1, 65_535)));
+        assert_eq!(links.get(5), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::canon::Engine;
 use crate::failure::StepFailure;
 use crate::fingerprint::fingerprint_words;
 use crate::outcome::{Action, Trace, TraceState};
-use crate::seen::{parent_of, transition_of};
+use crate::seen::{Links, parent_of, transition_of};
 use crate::symmetry::{Renaming, compose, invert, rename_action, rename_state};
 use crate::transitions::{Scratch, for_each_successor};
 
@@ -59,7 +59,7 @@ struct Hop {
 /// and recorded as the trace's failed action.
 pub fn rebuild(
     engine: &Engine<'_>,
-    links: &[u64],
+    links: &Links,
     target: u64,
     step_failed: bool,
     mode: ReplayMode,
@@ -155,17 +155,15 @@ pub fn rebuild(
 }
 
 /// The transition indices from an initial state to `target`.
-fn chain_to(links: &[u64], target: u64) -> Result<Vec<u64>, String> {
+fn chain_to(links: &Links, target: u64) -> Result<Vec<u64>, String> {
     let mut chain = Vec::new();
     let mut at = target;
     loop {
-        let link = *links
-            .get(usize::try_from(at).map_err(|_| "state index out of range")?)
-            .ok_or("state index out of range")?;
+        let link = links.get(at).ok_or("state index out of range")?;
         match parent_of(link) {
             None => break,
             Some(parent) => {
-                if parent >= at || chain.len() > links.len() {
+                if parent >= at || chain.len() as u64 > links.len() {
                     return Err("parent links do not lead back to an initial state".into());
                 }
                 chain.push(transition_of(link));

@@ -139,6 +139,18 @@ pub fn validate_trace(spec: &Spec, text: &str) -> Result<TraceReport, TraceError
     for (record, (line, text)) in lines.enumerate() {
         let record = record + 1;
         let json = parse(line, text)?;
+        if let Some(constraint) = replay.outside_constraints(&state) {
+            return Err(TraceError::Divergence {
+                record,
+                line,
+                message: "the trace goes on from a state outside the spec's state constraints"
+                    .into(),
+                expected: format!(
+                    "the trace to end: the checker explores nothing beyond a state outside the constraint at {constraint}"
+                ),
+                actual: field_str(line, &json, "kind").unwrap_or("?").to_string(),
+            });
+        }
         state = replay.record(record, line, &json, &state, &mut report)?;
         report.records = record;
         if let Some(name) = replay.broken_invariant(&state) {
@@ -200,6 +212,20 @@ impl Replay<'_> {
             .zip(&m.invariants)
             .find(|(_, pred)| !matches!(m.eval_pred(pred, &words, &mut locals), Ok(true)))
             .map(|(inv, _)| inv.name.clone())
+    }
+
+    /// The place of the first state constraint `state` violates (or whose
+    /// evaluation fails), if any.
+    fn outside_constraints(&self, state: &State) -> Option<String> {
+        let m = self.engine.machine;
+        let words = self.engine.pack(state).ok()?;
+        let mut locals = Locals::default();
+        self.spec
+            .constraints
+            .iter()
+            .zip(&m.constraints)
+            .position(|(_, pred)| !matches!(m.eval_pred(pred, &words, &mut locals), Ok(true)))
+            .map(|n| format!("number {} (in the order of the spec)", n + 1))
     }
 
     /// Every transition of the spec from `state`, in transition order.
@@ -331,6 +357,49 @@ impl Replay<'_> {
                         actual,
                     )),
                 }
+            }
+            "partition" | "heal" => {
+                let group = match kind {
+                    "partition" => {
+                        let Json::Array(names) = field(line, json, "group")? else {
+                            return Err(malformed(line, "`group` is not an array"));
+                        };
+                        let mut group = names
+                            .iter()
+                            .map(|n| {
+                                n.as_str()
+                                    .ok_or_else(|| malformed(line, "a `group` entry is not a name"))
+                                    .and_then(|n| self.instance(line, n))
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        group.sort();
+                        Some(group)
+                    }
+                    _ => None,
+                };
+                let (transitions, _) = self.transitions(line, state)?;
+                let found = transitions.into_iter().find_map(|(action, next)| {
+                    let hit = match (&action, &group) {
+                        (Action::Partition(g), Some(want)) => g == want,
+                        (Action::Heal, None) => true,
+                        _ => false,
+                    };
+                    hit.then_some(next)
+                });
+                found.ok_or_else(|| {
+                    let what = match &group {
+                        Some(g) => {
+                            let names: Vec<String> = g.iter().map(|i| i.name(self.spec)).collect();
+                            format!("`partition` of [{}]", names.join(", "))
+                        }
+                        None => "`heal`".to_string(),
+                    };
+                    diverge(
+                        format!("{what} is not a transition of the spec here"),
+                        "a partition the spec declares, within its bound, into the group without the first instance and the rest; or the end of the current partition".to_string(),
+                        what.clone(),
+                    )
+                })
             }
             "lose" | "duplicate" | "crash" | "recover" => {
                 let target = match kind {
@@ -546,3 +615,6 @@ fn decode(replay: &Replay<'_>, ty: &Type, json: &Json) -> Result<Value, String> 
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -146,6 +146,7 @@ fn protocol_info(spec: &Spec) -> TokenStream {
         None => quote!(None),
     };
     let max = opt(net.max_in_flight);
+    let synchronous = net.synchronous;
     let (loss, dup, partition) = (
         bound(net.loss),
         bound(net.duplication),
@@ -164,6 +165,7 @@ fn protocol_info(spec: &Spec) -> TokenStream {
             roles: &[#(#roles),*],
             network: runtime::NetworkKind::#kind,
             max_in_flight: #max,
+            synchronous: #synchronous,
             loss: #loss,
             duplication: #dup,
             partition: #partition,

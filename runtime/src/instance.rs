@@ -69,6 +69,9 @@ pub struct ProtocolInfo {
     pub roles: &'static [RoleInfo],
     pub network: NetworkKind,
     pub max_in_flight: Option<u32>,
+    /// The spec's `network ... synchronous`: a timeout is taken only when
+    /// no other event is accepted.
+    pub synchronous: bool,
     pub loss: Option<FaultBound>,
     pub duplication: Option<FaultBound>,
     pub partition: Option<FaultBound>,

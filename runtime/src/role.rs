@@ -181,8 +181,10 @@ pub trait Protocol {
     fn recover(node: &mut Self::Node, me: InstanceId);
     /// The names of the role's spontaneous steps (internal and timeouts).
     fn spontaneous(role: u32) -> &'static [&'static str];
-    /// The names of the role's timeout steps (a subset of the spontaneous
-    /// ones): a runtime drives them from timers.
+    /// The names of the role's timeout steps, a subset of
+    /// [`Protocol::spontaneous`]: a process drives them from its timer; the
+    /// simulator offers them after every other event, and for a synchronous
+    /// protocol only when no other event is accepted.
     fn timeouts(_role: u32) -> &'static [&'static str] {
         &[]
     }

@@ -14,7 +14,10 @@
 //! Timeout steps stand for timers: in an ordinary round they are offered
 //! after every other event, so that they fire when the system has nothing
 //! else to do; in a special round they compete with the rest (a timer that
-//! fires before a slow message arrives).
+//! fires before a slow message arrives). In a synchronous protocol
+//! (`network ... synchronous`) no round lets them: a timeout is taken only
+//! when no other event is accepted, as the checker enables it only when no
+//! other step can change the state.
 //!
 //! State constraints bound the region the checker explores: it checks a
 //! state that violates one but explores nothing beyond it. The simulator
@@ -192,16 +195,24 @@ impl<P: Protocol> Sim<P> {
 
     /// Takes one protocol step. A step that would leave the state
     /// constraints is taken only when `may_leave` or when no other step is
-    /// enabled; a timeout only when no other step is, unless `timers`.
+    /// enabled; a timeout only when no other step is, unless `timers` and
+    /// the protocol is not synchronous.
     fn protocol_step(&mut self, may_leave: bool, timers: bool) -> Result<Round, String> {
+        let synchronous = self.system.info.synchronous;
         let mut offers = self.system.offers();
         self.rng.shuffle(&mut offers);
-        if !timers {
-            // Timers fire when nothing else is enabled: timeouts go last.
+        if synchronous || !timers {
+            // Timers fire when nothing else is enabled: timeouts go last
+            // (a stable sort, so each group keeps its shuffled order).
             offers.sort_by_key(|&o| self.system.is_timeout(o));
         }
         let mut leaving: Option<Taken<P>> = None;
         for offer in offers {
+            // A synchronous timeout is not enabled while another step is,
+            // even one that leaves the constraints.
+            if synchronous && leaving.is_some() && self.system.is_timeout(offer) {
+                break;
+            }
             let taken = match self.system.try_offer(offer, &mut self.hook) {
                 Tried::Taken(taken) => taken,
                 Tried::NotEnabled => continue,

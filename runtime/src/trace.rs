@@ -131,6 +131,7 @@ mod tests {
         ],
         network: NetworkKind::Bag,
         max_in_flight: None,
+        synchronous: false,
         loss: None,
         duplication: None,
         partition: None,

@@ -61,6 +61,7 @@ impl<const MODE: u8> Protocol for Numbers<MODE> {
         },
         network: NetworkKind::Fifo,
         max_in_flight: None,
+        synchronous: false,
         loss: if MODE == FAULTS {
             Some(FaultBound { max: Some(1) })
         } else {

@@ -111,6 +111,11 @@ fn three_phase_commit_runs_validate() {
 }
 
 #[test]
+fn three_phase_commit_choreography_runs_validate() {
+    runs_of_generated_code_validate("3pc_chor");
+}
+
+#[test]
 fn raft_runs_validate() {
     runs_of_generated_code_validate("raft");
 }
@@ -165,17 +170,25 @@ const FAULTS_2PC: &str = "fault loss max 2\nfault duplication max 2";
 /// snapshots the coverage; every fault kind named must have happened.
 fn runs_with_faults_validate(file: &str, faults: &str, kinds: &[&str]) {
     let source = with_faults(file, faults);
-    runs_of_variant_validate(file, &source, &faults.replace('\n', ", "), kinds);
+    let declared = faults.replace('\n', ", ");
+    runs_of_variant_validate(file, "faults", &source, &declared, kinds);
 }
 
-/// Simulates a variant of a library spec (`declared` says how it differs),
-/// validates every run and snapshots the coverage; every fault kind named
-/// must have happened.
-fn runs_of_variant_validate(file: &str, source: &str, declared: &str, kinds: &[&str]) {
-    let name = format!("lib-{}-faults", file.replace('_', "-"));
+/// Simulates a variant of a library spec (`declared` says how it differs;
+/// `variant` names its crate and snapshot beside the spec's), validates
+/// every run and snapshots the coverage; every fault kind named must have
+/// happened.
+fn runs_of_variant_validate(
+    file: &str,
+    variant: &str,
+    source: &str,
+    declared: &str,
+    kinds: &[&str],
+) {
+    let name = format!("lib-{}-{variant}", file.replace('_', "-"));
     let report = validated_runs(&name, source);
     insta::assert_snapshot!(
-        format!("coverage_{file}_with_faults"),
+        format!("coverage_{file}_with_{variant}"),
         format!("// input: specs/{file}.spec with {declared}\n{report}")
     );
     for kind in kinds {
@@ -190,10 +203,18 @@ fn runs_of_variant_validate(file: &str, source: &str, declared: &str, kinds: &[&
 fn two_phase_commit_with_every_fault_runs_validate() {
     runs_of_variant_validate(
         "2pc",
+        "faults",
         &two_phase_commit_with_faults(),
         &format!("MaxCrashes = 2, {}", FAULTS_2PC.replace('\n', ", ")),
         &["lose", "duplicate", "crash", "recover"],
     );
+}
+
+#[test]
+fn two_phase_commit_with_partitions_runs_validate() {
+    let faults = "fault partition max 2";
+    let source = with_faults("2pc", faults);
+    runs_of_variant_validate("2pc", "partitions", &source, faults, &["partition", "heal"]);
 }
 
 #[test]
@@ -221,9 +242,7 @@ fn chain_replication_with_message_loss_runs_validate() {
 
 /// The language corpus (specs/lang/, specs/classic/) exercises constructs
 /// the library does not: every spec generates, builds without warnings,
-/// and 100 seeded runs of each validate. specs/lang/faults.spec runs
-/// without its `fault partition` line: the validator does not read
-/// partition records yet (a_lasso_through_a_partition_replays covers them).
+/// and 100 seeded runs of each validate.
 #[test]
 fn language_corpus_generates_builds_and_its_runs_validate() {
     let mut files: Vec<String> = ["specs/lang", "specs/classic"]
@@ -239,12 +258,7 @@ fn language_corpus_generates_builds_and_its_runs_validate() {
     files.sort();
     assert!(files.len() >= 10, "the corpus is there: {files:?}");
     for file in files {
-        let mut source = read_spec(&file);
-        if file.ends_with("lang/faults.spec") {
-            let without = source.replace("fault partition max 1\n", "");
-            assert_ne!(without, source, "faults.spec declares a partition");
-            source = without;
-        }
+        let source = read_spec(&file);
         let spec = compile(&source);
         let name = format!(
             "corpus-{}",

@@ -112,6 +112,16 @@ fn unfair_coordinator_lasso_replays() {
 }
 
 #[test]
+fn two_phase_commit_blocking_on_a_coordinator_crash_lasso_replays() {
+    counterexample_replays_on_generated_code("2pc_coordinator_crash");
+}
+
+#[test]
+fn three_phase_commit_without_termination_protocol_counterexample_replays() {
+    counterexample_replays_on_generated_code("3pc_no_termination_protocol");
+}
+
+#[test]
 fn three_phase_commit_partition_counterexample_replays() {
     counterexample_replays_on_generated_code("3pc_partition");
 }
@@ -147,6 +157,11 @@ fn raft_without_up_to_date_check_counterexample_replays() {
 }
 
 #[test]
+fn raft_without_fairness_lasso_replays() {
+    counterexample_replays_on_generated_code("raft_unfair");
+}
+
+#[test]
 fn snapshot_without_channel_state_counterexample_replays() {
     counterexample_replays_on_generated_code("snapshot_no_channel_state");
 }
@@ -166,8 +181,10 @@ fn every_bug_spec_has_a_replay_test() {
     let listed = [
         "2pc_chor_ignores_no_votes",
         "2pc_commit_early",
+        "2pc_coordinator_crash",
         "2pc_no_vote_check",
         "2pc_unfair",
+        "3pc_no_termination_protocol",
         "3pc_partition",
         "chain_ack_at_head",
         "chain_read_at_head",
@@ -175,6 +192,7 @@ fn every_bug_spec_has_a_replay_test() {
         "primary_backup_no_arbiter",
         "raft_commit_old_term",
         "raft_no_uptodate_check",
+        "raft_unfair",
         "snapshot_no_channel_state",
         "snapshot_non_fifo",
         "weak_fairness_blink",
@@ -193,8 +211,8 @@ fn every_bug_spec_has_a_replay_test() {
 
 /// A counterexample that needs a partition: without one, weak fairness of
 /// the receive would force the ping to arrive. The replay must follow the
-/// partition transition. (The validator does not read partition records
-/// yet, so this replayed trace is not validated.)
+/// partition transition, and the validator replays the partition record
+/// on the spec.
 #[test]
 fn a_lasso_through_a_partition_replays() {
     let source = "protocol Partitioned\n\
@@ -208,6 +226,7 @@ fn a_lasso_through_a_partition_replays() {
         fair A.ping, B.receive\n\
         terminal when B.got\n\
         property Got: eventually B.got\n";
+    let spec = compile(source);
     let crate_ = generated("replay-partition", source);
     let spec_file = crate_.work.join("spec.spec");
     let itf_path = crate_.work.join("counterexample.itf.json");
@@ -224,4 +243,8 @@ fn a_lasso_through_a_partition_replays() {
         replayed.contains(r#""kind":"partition""#),
         "the replayed run partitions the network: {replayed}"
     );
+    let report = checker::validate_trace(&spec, &replayed)
+        .unwrap_or_else(|e| panic!("the replayed run validates: {e}\n{replayed}"));
+    let transitions = itf["states"].as_array().map_or(0, Vec::len) - 1;
+    assert_eq!(report.records, transitions);
 }
