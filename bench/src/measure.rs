@@ -289,6 +289,7 @@ fn specc_library(model: Model, workers: usize) -> Result<Sample, String> {
         max_states: None,
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: true,
     };
     let baseline_kib = self_status_kib("VmRSS")?;

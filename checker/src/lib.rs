@@ -8,8 +8,10 @@
 //! formatting functions turn an outcome into what a user sees: a text table
 //! of the counterexample, a JSON summary, and an ITF trace.
 //!
-//! This crate reads the IR only: it never parses, prints, opens files or
-//! exits; the command-line program does that.
+//! This crate reads the IR only: it never parses, prints, opens the user's
+//! files or exits; the command-line program does that. The only files it
+//! touches are the unnamed temporary files of a queue that spills to disk
+//! ([`Spill`]).
 
 mod boxed;
 mod canon;
@@ -48,6 +50,7 @@ pub use format::{
     Locate, diagnostics, itf_trace, json_summary, text_report, text_report_located, text_trace,
     text_trace_located,
 };
+pub use frontier::Spill;
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
     Stats, Trace, TraceState, Verdict, Violation, ViolationKind,

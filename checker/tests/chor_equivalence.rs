@@ -44,6 +44,7 @@ fn check_pair(
         max_states: None,
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: true,
     };
     let run = |source: &str| {
@@ -193,6 +194,7 @@ fn check_library(source: &str) -> CheckOutcome {
         max_states: None,
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: true,
     };
     check(&compiled.spec, &config, &|_| {})
