@@ -25,10 +25,10 @@ checked() {
   local inv props
   inv=$(sed -nE 's/^invariant ([A-Za-z_][A-Za-z0-9_]*).*/\1/p' "$1" | paste -sd, - | sed 's/,/, /g')
   props=$(sed -nE 's/^property ([A-Za-z_][A-Za-z0-9_]*).*/\1 (liveness)/p' "$1" | paste -sd, - | sed 's/,/, /g')
-  if [[ -n "$props" ]]; then
+  if [[ -n "$inv" && -n "$props" ]]; then
     echo "$inv; $props"
   else
-    echo "$inv"
+    echo "$inv$props"
   fi
 }
 
@@ -48,5 +48,6 @@ for spec in specs/*.spec specs/classic/*.spec specs/bugs/*.spec; do
     violated=$(jq -r '[.violations[] | .property // .kind] | join(", ")' <<<"$out")
     what="$what (violates **$violated**)"
   fi
-  echo "| \`$spec\` | $(params "$spec") | $code | $result | $states | $depth | $secs | $what |"
+  p=$(params "$spec")
+  echo "| \`$spec\` | ${p:-none} | $code | $result | $states | $depth | $secs | $what |"
 done

@@ -31,12 +31,22 @@ pub fn run(args: &CheckArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    let spill = match spill_config(args) {
+        Ok(s) => s,
+        Err(message) => {
+            terminal::print_error(&message);
+            return Exit::Usage;
+        }
+    };
     let config = CheckConfig {
-        workers: args.workers.map_or_else(report::default_workers, usize::from),
+        workers: args
+            .workers
+            .map_or_else(report::default_workers, usize::from),
         symmetry: !args.no_symmetry,
         max_states: args.max_states,
         max_depth: args.max_depth,
         memory_limit: args.memory_limit,
+        spill: Some(spill),
         check_deadlock: !args.no_deadlock,
     };
     let show_progress = match args.progress {
@@ -151,4 +161,19 @@ fn liveness_notes(spec: &ir::Spec, args: &CheckArgs) -> Vec<spec_lang::Diagnosti
         );
     }
     out
+}
+
+/// The in-memory budget of the queue: 1 GiB, or half the memory limit.
+const DEFAULT_QUEUE_MEMORY: u64 = 1 << 30;
+
+fn spill_config(args: &CheckArgs) -> Result<checker::Spill, String> {
+    let dir = args.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+    if args.spill_dir.is_some() && !dir.is_dir() {
+        return Err(format!("--spill-dir {}: not a directory", dir.display()));
+    }
+    let in_memory = args.queue_memory.unwrap_or_else(|| {
+        args.memory_limit
+            .map_or(DEFAULT_QUEUE_MEMORY, |m| (m / 2).min(DEFAULT_QUEUE_MEMORY))
+    });
+    Ok(checker::Spill { dir, in_memory })
 }

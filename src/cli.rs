@@ -103,6 +103,15 @@ pub struct CheckArgs {
     /// `512M` or `4G` (exit code 3).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
+    /// Keep at most this much of the breadth-first queue in memory, e.g.
+    /// `256M`; beyond it, levels go to unnamed temporary files in the spill
+    /// directory [default: 1G, or half of --memory-limit if that is less].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub queue_memory: Option<u64>,
+    /// Where a queue too large for memory goes [default: the system's
+    /// temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// How to print the result: a readable report, or a JSON summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

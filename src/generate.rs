@@ -44,7 +44,12 @@ pub fn run(args: &GenArgs) -> Exit {
     Exit::Ok
 }
 
+/// Writes a file unless it already has this text, so that regenerating an
+/// unchanged crate does not make Cargo rebuild it.
 fn write(path: &Path, text: &str) -> Result<(), String> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(());
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }

@@ -83,7 +83,11 @@ fn never_taken(spec: &ir::Spec, outcome: &checker::CheckOutcome, shown: bool) ->
     }
     Some(format!(
         "note: no walk took {} ({}); --coverage shows every step's count",
-        if idle.len() == 1 { "this step" } else { "these steps" },
+        if idle.len() == 1 {
+            "this step"
+        } else {
+            "these steps"
+        },
         idle.join(", ")
     ))
 }

@@ -421,7 +421,22 @@ fn two_phase_commit_holds_with_pinned_state_counts() {
 
 #[test]
 fn three_phase_commit_holds_under_coordinator_crash_with_pinned_state_counts() {
-    library_spec_holds("specs/3pc.spec", 3086, 21);
+    library_spec_holds("specs/3pc.spec", 445, 29);
+}
+
+#[test]
+fn three_phase_commit_choreography_holds_with_pinned_state_counts() {
+    library_spec_holds("specs/3pc_chor.spec", 445, 29);
+}
+
+#[test]
+fn chain_replication_choreography_holds_with_pinned_state_counts() {
+    library_spec_holds("specs/chain_chor.spec", 64, 14);
+}
+
+#[test]
+fn two_phase_commit_choreography_holds_with_pinned_state_counts() {
+    library_spec_holds("specs/2pc_chor.spec", 52, 11);
 }
 
 #[test]
@@ -453,6 +468,33 @@ fn catches_three_phase_commit_inconsistency_under_partition() {
     check_exit(
         "bug_3pc_partition",
         &["check", "specs/bugs/3pc_partition.spec"],
+        1,
+    );
+}
+
+#[test]
+fn catches_three_phase_commit_participants_deciding_alone() {
+    check_exit(
+        "bug_3pc_no_termination_protocol",
+        &["check", "specs/bugs/3pc_no_termination_protocol.spec"],
+        1,
+    );
+}
+
+#[test]
+fn shows_two_phase_commit_blocking_on_a_coordinator_crash_as_a_lasso() {
+    check_exit(
+        "bug_2pc_coordinator_crash",
+        &["check", "specs/bugs/2pc_coordinator_crash.spec"],
+        1,
+    );
+}
+
+#[test]
+fn shows_raft_electing_no_leader_without_fairness_as_a_lasso() {
+    check_exit(
+        "bug_raft_unfair",
+        &["check", "specs/bugs/raft_unfair.spec"],
         1,
     );
 }

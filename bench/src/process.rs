@@ -142,3 +142,9 @@ pub fn load_average() -> String {
         })
         .unwrap_or_else(|_| "unknown".to_string())
 }
+
+/// The one-minute load average, as a number.
+pub fn load_average_1min() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}

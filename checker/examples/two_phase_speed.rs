@@ -28,6 +28,7 @@ fn main() {
             max_states: None,
             max_depth: None,
             memory_limit: None,
+            spill: None,
             check_deadlock: false,
         };
         let out = check(&spec, &config, &|p| eprintln!("  progress: {p:?}"));

@@ -51,7 +51,8 @@ pub fn estimate(done: &[LevelTime], now: Now, bounds: Bounds) -> Option<Duration
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b)?,
     };
-    (secs.is_finite() && secs >= 0.0 && secs < 1e12).then(|| Duration::from_secs(secs.ceil() as u64))
+    (secs.is_finite() && secs >= 0.0 && secs < 1e12)
+        .then(|| Duration::from_secs(secs.ceil() as u64))
 }
 
 fn states_eta(max: u64, now: Now) -> Option<f64> {

@@ -21,10 +21,13 @@
 //! by the states before it and, for a failing step, by the violating state
 //! before the step failed.
 //!
-//! Deferred for speed (a later issue):
-//! - Symmetry canonicalises through decoded states (`canon.rs`).
-//! - A level lives in memory; very large levels would need a disk-backed
-//!   queue.
+//! The queue may spill to disk (see `frontier.rs`): once the bytes of the
+//! level being expanded and of the states found so far pass the budget,
+//! finished chunks move their found states to a file, and a next level
+//! above the budget is written to a file; nothing else changes.
+//!
+//! Deferred for speed (a later issue): symmetry canonicalises through
+//! decoded states (`canon.rs`).
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
@@ -40,7 +43,7 @@ use crate::coverage::{self, Tally};
 use crate::eta;
 use crate::eval::EvalError;
 use crate::fingerprint::fingerprint_words;
-use crate::frontier::{self, Level};
+use crate::frontier::{self, Level, LevelBuilder, SpillFile};
 use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::machine::Machine;
 use crate::model::Model;
@@ -60,6 +63,7 @@ const BYTES_PER_STATE: u64 = 22;
 const STOP_NONE: u8 = 0;
 const STOP_STATES: u8 = 1;
 const STOP_MEMORY: u8 = 2;
+const STOP_IO: u8 = 3;
 
 /// Something that stops the search at one state of the level.
 enum EventKind {
@@ -116,6 +120,10 @@ struct Explorer<'a> {
     /// progress reports; `generated` is updated when a level ends).
     level_generated: AtomicU64,
     peak_memory: AtomicU64,
+    /// Bytes of the queue written to disk.
+    spilled: AtomicU64,
+    /// Why writing the queue to disk failed, when it did.
+    io_error: Mutex<Option<String>>,
     last_report: Mutex<Instant>,
     internals: Internals,
     workers: usize,
@@ -223,6 +231,8 @@ fn check_with(
         expanded: AtomicU64::new(0),
         level_generated: AtomicU64::new(0),
         peak_memory: AtomicU64::new(0),
+        spilled: AtomicU64::new(0),
+        io_error: Mutex::new(None),
         last_report: Mutex::new(start),
         internals,
         workers,
@@ -313,11 +323,12 @@ struct WorkerScratch {
     locals: Locals,
     /// The state being expanded, decoded from the level.
     state: Vec<u64>,
+    /// The level's chunk, when the level is on disk.
+    chunk: Vec<u8>,
 }
 
 impl Explorer<'_> {
     fn run(mut self) -> CheckOutcome {
-        let mut level = Level::default();
         let machine = self.engine.machine;
         let mut canon = Vec::new();
         let initial: &[u64] = match self.engine.canonical(&machine.init, &mut canon) {
@@ -328,7 +339,7 @@ impl Explorer<'_> {
         let fp = fingerprint_words(initial);
         self.seen.insert_all(&[fp]);
         self.links.push_level(vec![seen::ROOT]);
-        level.push(initial, machine.pack.fixed_words);
+        let mut level = Level::single(initial, machine.pack.fixed_words);
         self.generated.store(1, Relaxed);
         self.inserted.store(1, Relaxed);
 
@@ -342,10 +353,19 @@ impl Explorer<'_> {
                     &level,
                 );
             }
+            let spill = SpillFile::new(
+                self.config
+                    .spill
+                    .as_ref()
+                    .map_or(std::path::Path::new("."), |s| s.dir.as_path()),
+            );
             self.level_started = Instant::now();
-            let outs = self.expand_level(&level, level_start, depth);
+            let outs = self.expand_level(&level, level_start, depth, &spill);
             let generated: u64 = outs.iter().map(|o| o.generated).sum();
 
+            if let Some(message) = self.io_failure() {
+                return self.queue_error(message, depth);
+            }
             if let Some(reason) = self.stop_reason() {
                 self.generated.fetch_add(generated, Relaxed);
                 outs.iter().for_each(|o| self.coverage.add(&o.coverage));
@@ -383,7 +403,10 @@ impl Explorer<'_> {
             // The expanded level is no longer needed: free it before the
             // next one is built.
             drop(level);
-            let next = self.next_level(outs);
+            let next = match self.next_level(outs, spill) {
+                Ok(next) => next,
+                Err(e) => return self.queue_error(e.to_string(), depth),
+            };
             self.note_memory(&next, true);
             if next.len() == 0 {
                 let result = if truncated {
@@ -406,7 +429,13 @@ impl Explorer<'_> {
         }
     }
 
-    fn expand_level(&self, level: &Level, level_start: u64, depth: u32) -> Vec<ChunkOut> {
+    fn expand_level(
+        &self,
+        level: &Level,
+        level_start: u64,
+        depth: u32,
+        spill: &SpillFile,
+    ) -> Vec<ChunkOut> {
         self.event_chunk.store(usize::MAX, Relaxed);
         self.found_bytes.store(0, Relaxed);
         self.expanded.store(0, Relaxed);
@@ -415,7 +444,13 @@ impl Explorer<'_> {
         (0..chunks)
             .into_par_iter()
             .map_init(WorkerScratch::default, |scratch, c| {
-                let out = self.expand_chunk(level, c, level_start, depth, scratch);
+                let mut out = self.expand_chunk(level, c, level_start, depth, scratch);
+                self.maybe_spill(level, &mut out, spill);
+                if let Some(limit) = self.config.memory_limit
+                    && self.note_memory(level, false) > limit
+                {
+                    self.stop.store(STOP_MEMORY, Relaxed);
+                }
                 self.maybe_report(level, depth);
                 out
             })
@@ -449,14 +484,22 @@ impl Explorer<'_> {
             canon,
             locals,
             state: current,
+            chunk: chunk_buf,
         } = scratch;
-        let mut at = level.chunk_start(chunk);
+        let bytes = match level.chunk(chunk, chunk_buf) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.io_failed(e);
+                return out;
+            }
+        };
+        let mut at = 0;
         for pos in chunk * frontier::CHUNK..end {
             if self.stop.load(Relaxed) != STOP_NONE || self.event_chunk.load(Relaxed) < chunk {
                 break;
             }
             let event = |kind| Some(Event { pos, kind });
-            if frontier::load(&level.bytes, &mut at, fixed, current).is_none() {
+            if frontier::load(bytes, &mut at, fixed, current).is_none() {
                 out.event = event(EventKind::Internal(
                     "a stored state could not be decoded".into(),
                 ));
@@ -564,11 +607,6 @@ impl Explorer<'_> {
         out.found.bytes.shrink_to_fit();
         out.found.ends.shrink_to_fit();
         self.level_generated.fetch_add(out.generated, Relaxed);
-        if let Some(limit) = self.config.memory_limit
-            && self.note_memory(level, false) > limit
-        {
-            self.stop.store(STOP_MEMORY, Relaxed);
-        }
         out
     }
 
@@ -601,31 +639,69 @@ impl Explorer<'_> {
         Ok(false)
     }
 
+    /// Moves a finished chunk's found states to the spill file when the
+    /// queue's bytes in memory are over the budget.
+    fn maybe_spill(&self, level: &Level, out: &mut ChunkOut, file: &SpillFile) {
+        let Some(spill) = &self.config.spill else {
+            return;
+        };
+        if level.memory() + self.found_bytes.load(Relaxed) <= spill.in_memory {
+            return;
+        }
+        match out.found.spill(file) {
+            Ok(moved) => {
+                self.found_bytes.fetch_sub(moved, Relaxed);
+                self.spilled.fetch_add(moved, Relaxed);
+            }
+            Err(e) => self.io_failed(e),
+        }
+    }
+
+    fn io_failed(&self, e: std::io::Error) {
+        if let Ok(mut slot) = self.io_error.lock() {
+            slot.get_or_insert(e.to_string());
+        }
+        self.stop.store(STOP_IO, Relaxed);
+    }
+
+    fn io_failure(&self) -> Option<String> {
+        self.io_error.lock().ok().and_then(|mut e| e.take())
+    }
+
     /// The next level: the new states in order of their smallest link,
-    /// copied from the chunk that stored each first. Records their links;
-    /// their fingerprints move into the seen-set.
-    fn next_level(&mut self, outs: Vec<ChunkOut>) -> Level {
+    /// copied from the chunk that stored each first (in memory or in the
+    /// spill file). Records their links; their fingerprints move into the
+    /// seen-set. The level goes to a file when it is over the budget.
+    fn next_level(&mut self, outs: Vec<ChunkOut>, spill: SpillFile) -> std::io::Result<Level> {
+        let spilled = spill.finish()?;
+        let mut buf = Vec::new();
         let fresh = self.fresh.drain_into(&mut self.seen);
-        let mut level = Level::default();
-        level
-            .bytes
-            .reserve_exact(outs.iter().map(|o| o.found.bytes.len()).sum());
+        let size: usize = outs
+            .iter()
+            .map(|o| o.found.ends.last().copied().unwrap_or(0) as usize)
+            .sum();
+        let mut level = match &self.config.spill {
+            Some(s) if size as u64 > s.in_memory => LevelBuilder::on_disk(&s.dir)?,
+            _ => LevelBuilder::in_memory(size),
+        };
         let mut links = Vec::with_capacity(fresh.len());
         for (link, at) in fresh {
-            let Some(stored) = outs
-                .get(at.chunk as usize)
-                .and_then(|o| o.found.get(at.index as usize))
-            else {
-                continue;
+            let Some(out) = outs.get(at.chunk as usize) else {
+                return Err(std::io::Error::other("a found state's chunk is missing"));
             };
-            level.push_stored(stored);
+            level.push_stored(out.found.get(at.index as usize, &spilled, &mut buf)?)?;
             links.push(link);
         }
         drop(outs);
+        drop(spilled);
         if !self.links.push_level(links) {
             self.stop.store(STOP_STATES, Relaxed);
         }
-        level
+        let level = level.finish()?;
+        if level.on_disk() {
+            self.spilled.fetch_add(level.bytes(), Relaxed);
+        }
+        Ok(level)
     }
 
     fn stop_reason(&self) -> Option<IncompleteReason> {
@@ -649,7 +725,7 @@ impl Explorer<'_> {
         } else {
             self.inserted.load(Relaxed) * BYTES_PER_STATE
         };
-        let queues = level.bytes() + self.found_bytes.load(Relaxed);
+        let queues = level.memory() + self.found_bytes.load(Relaxed);
         let total = seen + queues + self.engine.machine.boxed.bytes();
         self.peak_memory.fetch_max(total, Relaxed);
         total
@@ -705,6 +781,30 @@ impl Explorer<'_> {
             queue: (level.len() as u64).saturating_sub(self.expanded.load(Relaxed)),
         };
         self.finish(Verdict::Incomplete { reason }, counts, Vec::new(), None)
+    }
+
+    /// The queue could not be written to or read from disk.
+    fn queue_error(&self, message: String, depth: u32) -> CheckOutcome {
+        let dir = self
+            .config
+            .spill
+            .as_ref()
+            .map_or_else(String::new, |s| s.dir.display().to_string());
+        let counts = Counts {
+            depth,
+            distinct: self.inserted.load(Relaxed),
+            queue: 0,
+        };
+        self.finish(
+            Verdict::Error,
+            counts,
+            Vec::new(),
+            Some(CheckError {
+                message: format!("cannot keep the search queue on disk in {dir}: {message}"),
+                span: spec_lang::Span::DETACHED,
+                trace: None,
+            }),
+        )
     }
 
     fn internal(&self, message: String, depth: u32) -> CheckOutcome {
@@ -860,6 +960,7 @@ impl Explorer<'_> {
                 elapsed,
                 states_per_sec: per_sec(counts.distinct, elapsed),
                 peak_memory: self.peak_memory.load(Relaxed),
+                spilled: self.spilled.load(Relaxed),
                 liveness: None,
                 coverage: Some(self.coverage.clone().into_coverage(self.engine.machine)),
                 simulation: None,

@@ -11,8 +11,10 @@
 //! of the counterexample, a JSON summary, an ITF trace and the coverage
 //! table.
 //!
-//! This crate reads the IR only: it never parses, prints, opens files or
-//! exits; the command-line program does that.
+//! This crate reads the IR only: it never parses, prints, opens the user's
+//! files or exits; the command-line program does that. The only files it
+//! touches are the unnamed temporary files of a queue that spills to disk
+//! ([`Spill`]).
 
 mod boxed;
 mod canon;
@@ -54,9 +56,10 @@ mod value;
 pub use coverage::{BranchCoverage, Coverage, FaultCoverage};
 pub use explore::check;
 pub use format::{
-    Locate, coverage_warnings, diagnostics, dot_graph, itf_trace, json_summary, text_coverage, text_report,
-    text_report_located, text_trace, text_trace_located,
+    Locate, coverage_warnings, diagnostics, dot_graph, itf_trace, json_summary, text_coverage,
+    text_report, text_report_located, text_trace, text_trace_located,
 };
+pub use frontier::Spill;
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
     Stats, Trace, TraceState, Verdict, Violation, ViolationKind,

@@ -24,6 +24,9 @@ pub struct CheckConfig {
     /// Stop when the estimated memory of the seen-set and the queues
     /// exceeds this many bytes.
     pub memory_limit: Option<u64>,
+    /// Where and when the breadth-first queue moves to disk; `None` keeps
+    /// it in memory whatever its size.
+    pub spill: Option<crate::frontier::Spill>,
     /// Report states without successors that satisfy no terminal predicate.
     pub check_deadlock: bool,
 }
@@ -98,6 +101,8 @@ pub struct Stats {
     /// The peak estimated memory of the seen-set, the parent index and the
     /// queues, in bytes.
     pub peak_memory: u64,
+    /// Bytes of the queue written to disk (see `CheckConfig::spill`).
+    pub spilled: u64,
     /// The liveness search's graph, when it ran to the end.
     pub liveness: Option<LivenessStats>,
     /// What the safety search (or the simulation) ran; none when the spec

@@ -76,10 +76,7 @@ pub struct GraphEdge {
 #[derive(Clone, Debug)]
 pub enum GraphError {
     /// More states or edges than the bounds allow.
-    TooLarge {
-        states: u64,
-        edges: u64,
-    },
+    TooLarge { states: u64, edges: u64 },
     /// The spec cannot be set up, or a predicate fails to evaluate.
     Spec(CheckError),
 }
@@ -189,9 +186,8 @@ pub fn state_graph(spec: &Spec, config: &GraphConfig) -> Result<StateGraph, Grap
                 node.deadlock = !terminal;
             }
             for (action, next) in successors {
-                let action = action.ok_or_else(|| {
-                    internal("internal error: a transition has no action".into())
-                })?;
+                let action = action
+                    .ok_or_else(|| internal("internal error: a transition has no action".into()))?;
                 let rep = representative(&next, &mut canon)?;
                 let fp = fingerprint_words(&rep);
                 let to = match index.get(&fp) {

@@ -95,7 +95,50 @@ pub fn for_each_successor(
     // One locals buffer for every attempt: most steps are disabled, and
     // their guards should not cost an allocation each.
     let mut locals = Vec::new();
+    let ctx = (model, &env, state);
+    if !spec.network.synchronous {
+        if protocol_steps(ctx, Pass::All, &mut locals, visit)?.is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+        return Ok(environment(model, state, visit));
+    }
+    // Synchronous timeouts: a timeout step is offered only when no other
+    // step changes the state.
+    let mut progress = false;
+    let mut watch = |label: &Label<'_>, next: State| {
+        progress |= next != *state;
+        visit(label, next)
+    };
+    if protocol_steps(ctx, Pass::NotTimeouts, &mut locals, &mut watch)?.is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    if !progress && protocol_steps(ctx, Pass::Timeouts, &mut locals, visit)?.is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    Ok(environment(model, state, visit))
+}
+
+/// Which steps [`protocol_steps`] offers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    All,
+    NotTimeouts,
+    Timeouts,
+}
+
+/// Offers the protocol's steps of one pass, in spec order.
+fn protocol_steps(
+    (model, env, state): (&Model<'_>, &Env<'_>, &State),
+    pass: Pass,
+    locals: &mut Vec<Value>,
+    visit: &mut Visit<'_>,
+) -> Flow {
+    let spec = model.spec;
     for (n, step) in spec.steps.iter().enumerate() {
+        let is_timeout = matches!(step.kind, StepKind::Timeout);
+        if (pass == Pass::Timeouts && !is_timeout) || (pass == Pass::NotTimeouts && is_timeout) {
+            continue;
+        }
         let id = StepId(n as u32);
         let count = model.layout.roles[step.role.index()].count;
         for index in 0..count {
@@ -105,7 +148,7 @@ pub fn for_each_successor(
             }
             let flow = match &step.kind {
                 StepKind::Internal | StepKind::Timeout => {
-                    attempt((model, &env, state), id, inst, None, &mut locals, visit)?
+                    attempt((model, env, state), id, inst, None, locals, visit)?
                 }
                 StepKind::Receive(recv) => {
                     let mut offer = |slot: Slot, msg: &Msg| {
@@ -116,11 +159,11 @@ pub fn for_each_successor(
                             return Ok(ControlFlow::Continue(()));
                         }
                         attempt(
-                            (model, &env, state),
+                            (model, env, state),
                             id,
                             inst,
                             Some((slot, msg)),
-                            &mut locals,
+                            locals,
                             visit,
                         )
                     };
@@ -132,7 +175,7 @@ pub fn for_each_successor(
             }
         }
     }
-    Ok(environment(model, state, visit))
+    Ok(ControlFlow::Continue(()))
 }
 
 /// Offers every message addressed to `inst` that a receive could take, with

@@ -6,8 +6,10 @@
 //! role in index order, each receive step once per deliverable matching
 //! message in network order, each `choose` once per element in collection
 //! order; then the environment: message loss, duplication, partition, heal,
-//! crash, recovery. The semantics of each is the reference's; see the
-//! module comment of `successors.rs`.
+//! crash, recovery. In a `synchronous` network the timeout steps come after
+//! the other steps, and only when none of those changed the state. The
+//! semantics of each is the reference's; see the module comment of
+//! `successors.rs`.
 //!
 //! A successor is built in one reused buffer: the parent's words are
 //! copied, the acting instance's variables written into its block, the
@@ -15,7 +17,7 @@
 
 use std::ops::ControlFlow;
 
-use spec_lang::ir::{CrashKind, NetworkKind, StepId};
+use spec_lang::ir::{CrashKind, NetworkKind, StepId, StepKind};
 
 use crate::compile::{Actor, Any, Cx, Locals, Place, Run, Sent, Val, execute, execute_plain};
 use crate::convert::entry_msg;
@@ -75,8 +77,54 @@ pub fn for_each_successor(
     visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, Box<StepFailure>> {
     index_deliverable(m, state, &mut scratch.deliver);
+    if !m.names.network.synchronous {
+        if protocol_steps(m, state, Pass::All, scratch, visit)?.is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+        return Ok(environment(m, state, scratch, visit));
+    }
+    // Synchronous timeouts (as in the reference): a timeout step is offered
+    // only when no other step changes the state.
+    let mut progress = false;
+    let mut watch = |label: &PLabel<'_>, next: &[u64]| {
+        progress |= next != state;
+        visit(label, next)
+    };
+    if protocol_steps(m, state, Pass::NotTimeouts, scratch, &mut watch)?.is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    if !progress && protocol_steps(m, state, Pass::Timeouts, scratch, visit)?.is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    Ok(environment(m, state, scratch, visit))
+}
+
+/// Which steps [`protocol_steps`] offers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    All,
+    NotTimeouts,
+    Timeouts,
+}
+
+/// Offers the protocol's steps of one pass, in spec order.
+fn protocol_steps(
+    m: &Machine,
+    state: &[u64],
+    pass: Pass,
+    scratch: &mut Scratch,
+    visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Box<StepFailure>> {
     let ew = m.pack.net.entry_words;
     for (n, step) in m.steps.iter().enumerate() {
+        let is_timeout = m
+            .names
+            .steps
+            .get(n)
+            .is_some_and(|s| matches!(s.kind, StepKind::Timeout));
+        if (pass == Pass::Timeouts && !is_timeout) || (pass == Pass::NotTimeouts && is_timeout) {
+            continue;
+        }
         let id = StepId(n as u32);
         for index in 0..step.count {
             let g = step.first + index;
@@ -122,7 +170,7 @@ pub fn for_each_successor(
             }
         }
     }
-    Ok(environment(m, state, scratch, visit))
+    Ok(ControlFlow::Continue(()))
 }
 
 /// Lists the messages a receive could take, sorted by (kind, receiver)

@@ -4,11 +4,13 @@
 //! Each record must be one transition of the spec from the current state:
 //! a step record names the instance, the step, the message received and the
 //! messages sent, and the acting instance's state after the step must equal
-//! one outcome of that step (one per `choose`); lose, duplicate, crash and
-//! recover records must be environment transitions of the spec. Every
-//! invariant must hold in every state reached. The first divergence is
-//! reported with its record number, what the spec allows and what the trace
-//! says. The trace format is documented in the runtime crate (trace.rs).
+//! one outcome of that step (one per `choose`); lose, duplicate, crash,
+//! recover, partition and heal records must be environment transitions of
+//! the spec. Every invariant must hold in every state reached, and a trace
+//! may not go on from a state outside the state constraints. The first
+//! divergence is reported with its record number, what the spec allows and
+//! what the trace says. The trace format is docs/trace-format.md (written
+//! by the runtime crate's trace.rs).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -34,6 +34,7 @@ fn check_library_spec(path: &str, overrides: &[&str], symmetry: bool) -> CheckOu
         max_states: Some(2_000_000),
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: true,
     };
     check(&compiled.spec, &config, &|_| {})

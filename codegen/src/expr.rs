@@ -1,5 +1,10 @@
 //! Expressions: each IR expression becomes a Rust expression that computes
-//! an owned value of the Rust type of the IR type.
+//! an owned value of the Rust type of the IR type. An operation that can
+//! fail (see `fallible.rs`) is a call of a `runtime::value` function
+//! followed by `?`, so the enclosing function or closure returns a
+//! `Result`.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Literal as Lit, TokenStream};
 use quote::quote;
@@ -7,6 +12,7 @@ use spec_lang::ir::{
     BinaryOp, Builtin, Expr, ExprKind, Literal, Local, LocalId, Quantifier, Spec, Type, UnaryOp,
 };
 
+use crate::fallible::{Fallibility, children, fold_int, small_range};
 use crate::names::{camel_ident, snake_ident, upper_ident};
 use crate::{GenResult, unsupported};
 
@@ -56,17 +62,50 @@ pub fn is_copy(ty: &Type) -> bool {
     )
 }
 
-/// What an expression can refer to: the spec and the Rust names of the
-/// enclosing frame's locals. `state` is how the acting instance's variables
-/// are reached (`self` in a step, absent in a pure function).
-pub struct Cx<'a> {
-    pub spec: &'a Spec,
-    pub locals: &'a [Local],
-    pub names: Vec<Ident>,
-    pub state: Option<TokenStream>,
+/// Where variables are read from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    /// A pure function or a constant: no variables.
+    Pure,
+    /// A step or an initial value: the acting instance's own variables,
+    /// through `self`.
+    Own,
+    /// A state constraint: any instance's variables, through
+    /// `world: &runtime::World<Node>`.
+    World,
 }
 
-impl Cx<'_> {
+/// What an expression can refer to: the spec, the Rust names of the
+/// enclosing frame's locals, and where variables are read from.
+pub struct Cx<'a> {
+    pub spec: &'a Spec,
+    pub fallibility: &'a Fallibility,
+    pub locals: &'a [Local],
+    pub names: Vec<Ident>,
+    pub scope: Scope,
+    /// Locals bound inside a block and read after it: kept in an `Option`
+    /// declared before the block (see `stmt.rs`).
+    pub hoisted: BTreeSet<LocalId>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(
+        spec: &'a Spec,
+        fallibility: &'a Fallibility,
+        locals: &'a [Local],
+        names: Vec<Ident>,
+        scope: Scope,
+    ) -> Cx<'a> {
+        Cx {
+            spec,
+            fallibility,
+            locals,
+            names,
+            scope,
+            hoisted: BTreeSet::new(),
+        }
+    }
+
     pub fn local(&self, id: LocalId) -> &Ident {
         &self.names[id.index()]
     }
@@ -75,20 +114,72 @@ impl Cx<'_> {
         rust_type(self.spec, ty)
     }
 
+    /// Whether the generated expression can fail (contains a `?`).
+    pub fn can_fail(&self, e: &Expr) -> bool {
+        self.fallibility
+            .fallible(self.spec, e, self.scope == Scope::World)
+            || (!self.hoisted.is_empty() && self.reads_hoisted(e))
+    }
+
+    fn reads_hoisted(&self, e: &Expr) -> bool {
+        matches!(&e.kind, ExprKind::Local(id) if self.hoisted.contains(id))
+            || children(e).iter().any(|c| self.reads_hoisted(c))
+    }
+
+    /// A variable as a place: `self.x`, or in a state constraint the
+    /// variable of the instance the expression names.
+    fn var_place(
+        &self,
+        e: &Expr,
+        var: spec_lang::ir::VarId,
+        instance: &Expr,
+    ) -> GenResult<TokenStream> {
+        let def = self.spec.var(var);
+        let f = snake_ident(&def.name);
+        match self.scope {
+            Scope::Own => Ok(quote!(self.#f)),
+            Scope::World => {
+                let inst = self.expr(instance)?;
+                let role = snake_ident(&self.spec.role(def.role).name);
+                Ok(quote!(world.node(#inst)?.#role()?.#f))
+            }
+            Scope::Pure => unsupported(e.span, "variables outside a step"),
+        }
+    }
+
     /// The expression, in parentheses when it is an operator or a block.
     pub fn operand(&self, e: &Expr) -> GenResult<TokenStream> {
         let t = self.expr(e)?;
-        let compound = matches!(
+        // Operators written as `value::` calls need no parentheses.
+        let call = matches!(
             e.kind,
-            ExprKind::Unary(..)
-                | ExprKind::Binary(..)
-                | ExprKind::If(..)
-                | ExprKind::Let(..)
-                | ExprKind::WithIndex(..)
-                | ExprKind::WithFields(..)
-                | ExprKind::SetMap { .. }
-                | ExprKind::MapComp { .. }
-        ) || matches!(e.kind, ExprKind::Lit(Literal::Int(n)) if n < 0);
+            ExprKind::Unary(UnaryOp::Neg, _)
+                | ExprKind::Binary(
+                    BinaryOp::Add
+                        | BinaryOp::Sub
+                        | BinaryOp::Mul
+                        | BinaryOp::Div
+                        | BinaryOp::Mod
+                        | BinaryOp::Union
+                        | BinaryOp::Diff
+                        | BinaryOp::Inter
+                        | BinaryOp::Concat,
+                    ..
+                )
+        );
+        let compound = !call
+            && matches!(
+                e.kind,
+                ExprKind::Unary(..)
+                    | ExprKind::Binary(..)
+                    | ExprKind::If(..)
+                    | ExprKind::Let(..)
+                    | ExprKind::WithIndex(..)
+                    | ExprKind::WithFields(..)
+                    | ExprKind::SetMap { .. }
+                    | ExprKind::MapComp { .. }
+            )
+            || fold_int(self.spec, e).is_some_and(|n| n < 0);
         Ok(if compound { quote!((#t)) } else { t })
     }
 
@@ -96,14 +187,12 @@ impl Cx<'_> {
     /// local is used in place, anything else is computed.
     pub fn receiver(&self, e: &Expr) -> GenResult<TokenStream> {
         match &e.kind {
-            ExprKind::Local(id) => {
+            ExprKind::Local(id) if !self.hoisted.contains(id) => {
                 let n = self.local(*id);
                 Ok(quote!(#n))
             }
-            ExprKind::Var { var, .. } if self.state.is_some() => {
-                let s = &self.state;
-                let f = snake_ident(&self.spec.var(*var).name);
-                Ok(quote!(#s.#f))
+            ExprKind::Var { var, instance } if self.scope != Scope::Pure => {
+                self.var_place(e, *var, instance)
             }
             _ => self.operand(e),
         }
@@ -113,14 +202,13 @@ impl Cx<'_> {
     /// a local.
     pub fn borrow(&self, e: &Expr) -> GenResult<TokenStream> {
         match &e.kind {
-            ExprKind::Local(id) => {
+            ExprKind::Local(id) if !self.hoisted.contains(id) => {
                 let n = self.local(*id);
                 Ok(quote!(&#n))
             }
-            ExprKind::Var { var, .. } if self.state.is_some() => {
-                let s = &self.state;
-                let f = snake_ident(&self.spec.var(*var).name);
-                Ok(quote!(&#s.#f))
+            ExprKind::Var { var, instance } if self.scope != Scope::Pure => {
+                let place = self.var_place(e, *var, instance)?;
+                Ok(quote!(&#place))
             }
             _ => {
                 let t = self.operand(e)?;
@@ -131,12 +219,22 @@ impl Cx<'_> {
 
     pub fn expr(&self, e: &Expr) -> GenResult<TokenStream> {
         let spec = self.spec;
+        if matches!(
+            e.kind,
+            ExprKind::Unary(..) | ExprKind::Binary(..) | ExprKind::Builtin(..)
+        ) && let Some(n) = fold_int(spec, e)
+        {
+            let l = Lit::i64_unsuffixed(n);
+            return Ok(quote!(#l));
+        }
         Ok(match &e.kind {
             ExprKind::Lit(lit) => literal(spec, lit),
             ExprKind::None => quote!(None),
             ExprKind::Local(id) => {
                 let n = self.local(*id);
-                if is_copy(&self.locals[id.index()].ty) {
+                if self.hoisted.contains(id) {
+                    quote!(value::bound(#n.clone())?)
+                } else if is_copy(&self.locals[id.index()].ty) {
                     quote!(#n)
                 } else {
                     quote!(#n.clone())
@@ -144,31 +242,40 @@ impl Cx<'_> {
             }
             ExprKind::Const(id) => {
                 let f = snake_ident(&spec.consts[id.index()].name);
-                quote!(crate::#f())
-            }
-            ExprKind::Var { var, .. } => {
-                let Some(s) = &self.state else {
-                    return unsupported(e.span, "variables outside a step");
-                };
-                let def = spec.var(*var);
-                let f = snake_ident(&def.name);
-                if is_copy(&def.ty) {
-                    quote!(#s.#f)
+                if self
+                    .fallibility
+                    .consts
+                    .get(id.index())
+                    .copied()
+                    .unwrap_or(true)
+                {
+                    quote!(crate::#f()?)
                 } else {
-                    quote!(#s.#f.clone())
+                    quote!(crate::#f())
+                }
+            }
+            ExprKind::Var { var, instance } => {
+                let place = self.var_place(e, *var, instance)?;
+                if is_copy(&spec.var(*var).ty) {
+                    place
+                } else {
+                    quote!(#place.clone())
                 }
             }
             ExprKind::RoleSet(r) => {
                 let c = upper_ident(&spec.role(*r).name);
                 quote!(crate::#c.instances())
             }
-            ExprKind::Unary(op, x) => {
-                let x = self.operand(x)?;
-                match op {
-                    UnaryOp::Not => quote!(!#x),
-                    UnaryOp::Neg => quote!(-#x),
+            ExprKind::Unary(op, x) => match op {
+                UnaryOp::Not => {
+                    let x = self.operand(x)?;
+                    quote!(!#x)
                 }
-            }
+                UnaryOp::Neg => {
+                    let x = self.expr(x)?;
+                    quote!(value::neg(#x)?)
+                }
+            },
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b)?,
             ExprKind::Field(x, n) => {
                 let Type::Record(id) = &x.ty else {
@@ -194,18 +301,32 @@ impl Cx<'_> {
             }
             ExprKind::MapGet(m, k) => {
                 let (m, k) = (self.borrow(m)?, self.borrow(k)?);
-                quote!(value::map_get(#m, #k))
+                quote!(value::map_get(#m, #k)?)
             }
             ExprKind::SeqIndex(s, i) => {
                 let (s, i) = (self.borrow(s)?, self.expr(i)?);
-                quote!(value::seq_get(#s, #i))
+                quote!(value::seq_get(#s, #i)?)
             }
             ExprKind::Call(f, args) => {
                 let name = snake_ident(&spec.functions[f.index()].name);
                 let args = self.list(args)?;
-                quote!(crate::#name(#(#args),*))
+                if self
+                    .fallibility
+                    .functions
+                    .get(f.index())
+                    .copied()
+                    .unwrap_or(true)
+                {
+                    quote!(crate::#name(#(#args),*)?)
+                } else {
+                    quote!(crate::#name(#(#args),*))
+                }
             }
             ExprKind::Builtin(b, args) => self.builtin(*b, args, e)?,
+            ExprKind::Crashed(i) if self.scope == Scope::World => {
+                let i = self.expr(i)?;
+                quote!(world.crashed(#i)?)
+            }
             ExprKind::InFlight(_)
             | ExprKind::Crashed(_)
             | ExprKind::Sender(_)
@@ -260,18 +381,24 @@ impl Cx<'_> {
                 let xs = self.list(xs)?;
                 quote!((#(#xs,)*))
             }
-            ExprKind::Range(lo, hi) => {
-                let (lo, hi) = (self.expr(lo)?, self.expr(hi)?);
-                quote!(value::range(#lo, #hi))
+            ExprKind::Range(lo_e, hi_e) => {
+                let (lo, hi) = (self.expr(lo_e)?, self.expr(hi_e)?);
+                if small_range(spec, lo_e, hi_e).is_some() {
+                    quote!(value::small_range(#lo, #hi))
+                } else {
+                    quote!(value::range(#lo, #hi)?)
+                }
             }
             ExprKind::SetFilter { local, set, cond } => {
                 let n = self.local(*local);
                 let t = self.ty(&self.locals[local.index()].ty);
+                let fails = self.can_fail(cond);
                 let (set, cond) = (self.expr(set)?, self.expr(cond)?);
-                if matches!(e.ty, Type::Seq(..)) {
-                    quote!(value::filter_seq(#set, |#n: #t| #cond))
-                } else {
-                    quote!(value::filter_set(#set, |#n: #t| #cond))
+                match (matches!(e.ty, Type::Seq(..)), fails) {
+                    (true, false) => quote!(value::filter_seq(#set, |#n: #t| #cond)),
+                    (false, false) => quote!(value::filter_set(#set, |#n: #t| #cond)),
+                    (true, true) => quote!(value::try_filter_seq(#set, |#n: #t| Ok(#cond))?),
+                    (false, true) => quote!(value::try_filter_set(#set, |#n: #t| Ok(#cond))?),
                 }
             }
             ExprKind::SetMap {
@@ -312,17 +439,34 @@ impl Cx<'_> {
                 binders,
                 body,
             } => {
+                // From the innermost binder out: each closure fails when its
+                // body does (the body, an inner binder's set, or an inner
+                // sum's overflow).
                 let mut out = self.expr(body)?;
-                let f = match quantifier {
-                    Quantifier::Forall => quote!(value::forall),
-                    Quantifier::Exists => quote!(value::exists),
-                    Quantifier::Sum => quote!(value::sum),
-                };
+                let mut fails = self.can_fail(body);
                 for (local, set) in binders.iter().rev() {
-                    let n = self.local(*local);
+                    let name = self.local(*local);
                     let t = self.ty(&self.locals[local.index()].ty);
+                    let f = match (quantifier, fails) {
+                        (Quantifier::Forall, false) => quote!(value::forall),
+                        (Quantifier::Exists, false) => quote!(value::exists),
+                        (Quantifier::Sum, false) => quote!(value::sum),
+                        (Quantifier::Forall, true) => quote!(value::try_forall),
+                        (Quantifier::Exists, true) => quote!(value::try_exists),
+                        (Quantifier::Sum, true) => quote!(value::try_sum),
+                    };
+                    let body = if fails { quote!(Ok(#out)) } else { out };
+                    let call_fails = fails || *quantifier == Quantifier::Sum;
+                    let set_fails = self.can_fail(set);
                     let set = self.expr(set)?;
-                    out = quote!(#f(#set, |#n: #t| #out));
+                    out = if call_fails {
+                        quote!(#f(#set, |#name: #t| #body)?)
+                    } else {
+                        quote!(#f(#set, |#name: #t| #body))
+                    };
+                    // An inner binder's set is evaluated inside the enclosing
+                    // closure, so its failure makes that closure fail too.
+                    fails = call_fails || set_fails;
                 }
                 out
             }
@@ -339,7 +483,7 @@ impl Cx<'_> {
                 let mut out = self.expr(base)?;
                 for (k, v) in updates {
                     let (k, v) = (self.expr(k)?, self.expr(v)?);
-                    out = quote!(value::with_index(#out, #k, #v));
+                    out = quote!(value::with_index(#out, #k, #v)?);
                 }
                 return Ok(out);
             }
@@ -398,13 +542,16 @@ impl Cx<'_> {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
                 quote!(value::concat(#a, #b))
             }
-            BinaryOp::Div | BinaryOp::Mod => {
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
-                if op == BinaryOp::Div {
-                    quote!(value::div(#a, #b))
-                } else {
-                    quote!(value::modulo(#a, #b))
-                }
+                let f = match op {
+                    BinaryOp::Add => quote!(add),
+                    BinaryOp::Sub => quote!(sub),
+                    BinaryOp::Mul => quote!(mul),
+                    BinaryOp::Div => quote!(div),
+                    _ => quote!(modulo),
+                };
+                quote!(value::#f(#a, #b)?)
             }
             BinaryOp::Implies => {
                 let (a, b) = (self.operand(a)?, self.operand(b)?);
@@ -413,9 +560,6 @@ impl Cx<'_> {
             _ => {
                 let (a, b) = (self.operand(a)?, self.operand(b)?);
                 match op {
-                    BinaryOp::Add => quote!(#a + #b),
-                    BinaryOp::Sub => quote!(#a - #b),
-                    BinaryOp::Mul => quote!(#a * #b),
                     BinaryOp::Lt => quote!(#a < #b),
                     BinaryOp::Le => quote!(#a <= #b),
                     BinaryOp::Gt => quote!(#a > #b),
@@ -456,35 +600,33 @@ impl Cx<'_> {
             }
             Builtin::Get => {
                 let x = self.expr(x)?;
-                quote!(value::get(#x))
+                quote!(value::get(#x)?)
             }
             Builtin::Append => {
                 let (x, y) = (self.expr(x)?, second()?);
                 quote!(value::append(#x, #y))
             }
-            Builtin::Head
-            | Builtin::Tail
-            | Builtin::Last
-            | Builtin::Keys
-            | Builtin::MinOf
-            | Builtin::MaxOf => {
+            Builtin::Head | Builtin::Tail | Builtin::Last | Builtin::MinOf | Builtin::MaxOf => {
                 let x = self.borrow(x)?;
                 let f = match b {
                     Builtin::Head => quote!(head),
                     Builtin::Tail => quote!(tail),
                     Builtin::Last => quote!(last),
-                    Builtin::Keys => quote!(keys),
                     Builtin::MinOf => quote!(min_of),
                     _ => quote!(max_of),
                 };
-                quote!(value::#f(#x))
+                quote!(value::#f(#x)?)
+            }
+            Builtin::Keys => {
+                let x = self.borrow(x)?;
+                quote!(value::keys(#x))
             }
             Builtin::Take | Builtin::Drop => {
                 let (x, y) = (self.borrow(x)?, second()?);
                 if b == Builtin::Take {
-                    quote!(value::take(#x, #y))
+                    quote!(value::take(#x, #y)?)
                 } else {
-                    quote!(value::drop_first(#x, #y))
+                    quote!(value::drop_first(#x, #y)?)
                 }
             }
             Builtin::Min2 | Builtin::Max2 => {
@@ -496,8 +638,8 @@ impl Cx<'_> {
                 }
             }
             Builtin::Abs => {
-                let x = self.operand(x)?;
-                quote!(#x.abs())
+                let x = self.expr(x)?;
+                quote!(value::abs(#x)?)
             }
         })
     }

@@ -8,13 +8,16 @@
 //! `syn::File` and printed with prettyplease. This crate writes nothing: it
 //! returns the files in memory and the command writes them.
 
+mod bounds;
 mod expr;
+mod fallible;
 mod items;
 mod manifest;
 mod names;
 mod net;
 mod role;
 mod stmt;
+mod world;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -62,7 +65,8 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
         PathBuf::from("Cargo.toml"),
         manifest::cargo_toml(spec, config),
     );
-    let lib = items::lib_file(spec)?;
+    let fallibility = fallible::Fallibility::of(spec);
+    let lib = items::lib_file(spec, &fallibility)?;
     let lib = quote::quote! {
         #lib
 
@@ -71,7 +75,7 @@ pub fn generate(spec: &Spec, config: &GenConfig) -> Result<GeneratedCrate, GenEr
     files.insert(PathBuf::from("src/lib.rs"), render(lib)?);
     files.insert(PathBuf::from("src/net.rs"), render(net::net_module(spec))?);
     for (n, role) in spec.roles.iter().enumerate() {
-        let module = role::role_module(spec, n)?;
+        let module = role::role_module(spec, &fallibility, n)?;
         let path = format!("src/{}.rs", names::snake(&role.name));
         files.insert(PathBuf::from(path), render(module)?);
     }

@@ -1,11 +1,13 @@
 //! What a generated crate needs to run its roles as real processes: the
 //! `net` module (the `runtime::NetProtocol` implementation: persistent
-//! variables saved and restored by the spec's names, and which spontaneous
-//! steps are timeouts) and the node binary (`src/bin/node.rs`).
+//! variables saved and restored by the spec's names) and the node binary
+//! (`src/bin/node.rs`). Which steps are timeouts is part of the
+//! `runtime::Protocol` implementation (items.rs), shared with the
+//! simulator.
 
-use proc_macro2::{Literal as Lit, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
-use spec_lang::ir::{Spec, StepKind};
+use spec_lang::ir::Spec;
 
 use crate::names::{camel_ident, snake_ident};
 
@@ -43,29 +45,9 @@ pub fn net_module(spec: &Spec) -> TokenStream {
             });
         }
     }
-    let timeouts: Vec<TokenStream> = (0..spec.roles.len())
-        .map(|n| {
-            let names = spec
-                .steps
-                .iter()
-                .filter(|s| s.role.index() == n && matches!(s.kind, StepKind::Timeout))
-                .map(|s| s.name.as_str());
-            quote!(&[#(#names),*])
-        })
-        .collect();
-    let last = timeouts.last().cloned();
-    let arms = timeouts
-        .iter()
-        .take(timeouts.len().saturating_sub(1))
-        .enumerate()
-        .map(|(n, t)| {
-            let id = Lit::u32_unsuffixed(n as u32);
-            quote!(#id => #t)
-        });
-    let last = last.map(|t| quote!(_ => #t));
     quote! {
         //! Running the roles as processes: the persistent variables saved and
-        //! restored by the spec's names, and which steps are timeouts.
+        //! restored by the spec's names.
 
         use super::*;
 
@@ -77,10 +59,6 @@ pub fn net_module(spec: &Spec) -> TokenStream {
             #[allow(unused_variables)]
             fn restore(me: runtime::InstanceId, saved: &runtime::JsonMap<String, runtime::Json>) -> Result<Node, String> {
                 match <#protocol as runtime::Protocol>::init(me) { #(#restore_arms),* }
-            }
-
-            fn timeouts(role: u32) -> &'static [&'static str] {
-                match role { #(#arms,)* #last }
             }
         }
     }

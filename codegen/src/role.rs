@@ -5,12 +5,14 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use spec_lang::ir::{RoleId, Spec, Step, StepKind};
 
-use crate::GenResult;
-use crate::expr::{Cx, is_copy, rust_type};
+use crate::bounds::{checks, has_bounds, static_fits};
+use crate::expr::{Cx, Scope, is_copy, rust_type};
+use crate::fallible::Fallibility;
 use crate::names::{camel_ident, frame_names, snake_ident};
 use crate::stmt::{StepCx, sends};
+use crate::{GenError, GenResult, unsupported};
 
-pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
+pub fn role_module(spec: &Spec, fallibility: &Fallibility, n: usize) -> GenResult<TokenStream> {
     let role = &spec.roles[n];
     let vars: Vec<_> = role.vars.iter().map(|v| spec.var(*v)).collect();
     let fields: Vec<_> = vars.iter().map(|v| snake_ident(&v.name)).collect();
@@ -26,16 +28,67 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
             }
         )
     });
+    // Initial values are computed by `State::init`, which cannot fail: an
+    // initial value must provably be defined and within its bounds.
     let mut inits = Vec::new();
     for v in &vars {
-        let cx = Cx {
+        let cx = Cx::new(
             spec,
-            locals: &v.init.locals,
-            names: frame_names(&v.init.locals, true),
-            state: None,
-        };
-        inits.push(cx.expr(&v.init.expr)?);
+            fallibility,
+            &v.init.locals,
+            frame_names(&v.init.locals, true),
+            Scope::Pure,
+        );
+        let e = &v.init.expr;
+        if cx.can_fail(e) {
+            return unsupported(e.span, "an initial value that can fail to evaluate");
+        }
+        match static_fits(spec, e, &v.ty) {
+            Some(Ok(())) => {}
+            Some(Err(reason)) => {
+                return Err(GenError {
+                    message: format!(
+                        "the initial value of `{}` is out of its bounds: {reason}",
+                        v.name
+                    ),
+                    span: e.span,
+                });
+            }
+            None => {
+                return unsupported(
+                    e.span,
+                    "an initial value that may leave its declared bounds (write it as a literal)",
+                );
+            }
+        }
+        inits.push(cx.expr(e)?);
     }
+    // A check per bounded variable that some step assigns.
+    let assigned =
+        crate::stmt::assigned_vars(spec.steps.iter().filter(|s| s.role == RoleId(n as u32)));
+    let bound_checks: Vec<TokenStream> = role
+        .vars
+        .iter()
+        .filter(|id| assigned.contains(id))
+        .map(|id| spec.var(*id))
+        .filter(|v| has_bounds(spec, &v.ty))
+        .map(|v| {
+            let f = snake_ident(&v.name);
+            let check = format_ident!("check_{}", f.to_string().trim_start_matches("r#"));
+            let body = checks(spec, &v.ty, &quote!(self.#f), &v.name);
+            let doc = format!(
+                " Checks that `{}` is within its declared bounds (a store outside them is an evaluation error).",
+                v.name
+            );
+            quote! {
+                #[doc = #doc]
+                fn #check(&self) -> runtime::Eval<()> {
+                    #body
+                    Ok(())
+                }
+            }
+        })
+        .collect();
     let persistent: Vec<_> = vars
         .iter()
         .zip(&fields)
@@ -79,7 +132,7 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
     let mut receive_arms: Vec<(usize, TokenStream)> = Vec::new();
     let mut step_arms = Vec::new();
     for step in spec.steps.iter().filter(|s| s.role == RoleId(n as u32)) {
-        methods.push(step_method(spec, &role.name, step)?);
+        methods.push(step_method(spec, fallibility, &role.name, step)?);
         let method = format_ident!(
             "on_{}",
             snake_ident(&step.name).to_string().trim_start_matches("r#")
@@ -146,6 +199,8 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
 
             #recover
 
+            #(#bound_checks)*
+
             #(#methods)*
         }
 
@@ -174,14 +229,15 @@ pub fn role_module(spec: &Spec, n: usize) -> GenResult<TokenStream> {
     })
 }
 
-fn step_method(spec: &Spec, role: &str, step: &Step) -> GenResult<TokenStream> {
+fn step_method(
+    spec: &Spec,
+    fallibility: &Fallibility,
+    role: &str,
+    step: &Step,
+) -> GenResult<TokenStream> {
     let names = frame_names(&step.locals, true);
-    let cx = Cx {
-        spec,
-        locals: &step.locals,
-        names,
-        state: Some(quote!(self)),
-    };
+    let mut cx = Cx::new(spec, fallibility, &step.locals, names, Scope::Own);
+    cx.hoisted = crate::stmt::escaping_locals(&step.body);
     let method = format_ident!(
         "on_{}",
         snake_ident(&step.name).to_string().trim_start_matches("r#")
@@ -225,6 +281,7 @@ fn step_method(spec: &Spec, role: &str, step: &Step) -> GenResult<TokenStream> {
         role,
         step: &step.name,
     };
+    let hoisted = scx.hoisted_declarations();
     let body = scx.block(&step.body)?;
     let (start, end) = if sends(&step.body) {
         (quote!(let mut sends = Vec::new();), quote!(Ok(sends)))
@@ -244,6 +301,7 @@ fn step_method(spec: &Spec, role: &str, step: &Step) -> GenResult<TokenStream> {
             #(#prelude)*
             #guard
             #start
+            #hoisted
             #body
             #end
         }

@@ -1,12 +1,19 @@
 //! Step bodies: statements in order, `choose` through the hook, sends
-//! collected into the step's result.
+//! collected into the step's result, stores checked against their declared
+//! bounds.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use spec_lang::ir::{MessageValue, Place, Selector, Stmt, StmtKind, Type};
+use quote::{format_ident, quote};
+use spec_lang::ir::{
+    Expr, LocalId, MessageValue, Place, Selector, Step, Stmt, StmtKind, Type, VarId,
+};
 
 use crate::GenResult;
+use crate::bounds::has_bounds;
 use crate::expr::Cx;
+use crate::fallible::children;
 use crate::names::{camel_ident, snake_ident};
 
 /// Where the statements of one step are generated.
@@ -28,7 +35,179 @@ pub fn sends(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// The variables that some statement of the steps assigns.
+pub fn assigned_vars<'s>(steps: impl IntoIterator<Item = &'s Step>) -> BTreeSet<VarId> {
+    fn walk(stmts: &[Stmt], out: &mut BTreeSet<VarId>) {
+        for s in stmts {
+            match &s.kind {
+                StmtKind::Assign { place, .. } => {
+                    out.insert(place.var);
+                }
+                StmtKind::If {
+                    then, otherwise, ..
+                } => {
+                    walk(then, out);
+                    walk(otherwise, out);
+                }
+                StmtKind::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for step in steps {
+        walk(&step.body, &mut out);
+    }
+    out
+}
+
+/// The locals that a `let` or a `choose` binds inside a nested block (an
+/// `if` branch, a `for` body) and that are read after that block: Rust
+/// scoping would end them with the block, so the step declares them first,
+/// as `Option`s. The spec language scopes a `let` to the rest of its block,
+/// so only IR built by other means (a projection) can contain such reads.
+pub fn escaping_locals(body: &[Stmt]) -> BTreeSet<LocalId> {
+    // Each binding's block, as the path of block numbers from the body.
+    let mut bound: BTreeMap<LocalId, Vec<usize>> = BTreeMap::new();
+    let mut next = 1;
+    bind_blocks(body, &mut vec![0], &mut next, &mut bound);
+    let mut out = BTreeSet::new();
+    let mut next = 1;
+    read_blocks(body, &mut vec![0], &mut next, &bound, &mut out);
+    out
+}
+
+fn bind_blocks(
+    stmts: &[Stmt],
+    path: &mut Vec<usize>,
+    next: &mut usize,
+    bound: &mut BTreeMap<LocalId, Vec<usize>>,
+) {
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Let { local, .. } | StmtKind::Choose { local, .. } => {
+                bound.insert(*local, path.clone());
+            }
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
+                for block in [then, otherwise] {
+                    path.push(*next);
+                    *next += 1;
+                    bind_blocks(block, path, next, bound);
+                    path.pop();
+                }
+            }
+            StmtKind::For { local, body, .. } => {
+                path.push(*next);
+                *next += 1;
+                bound.insert(*local, path.clone());
+                bind_blocks(body, path, next, bound);
+                path.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn read_blocks(
+    stmts: &[Stmt],
+    path: &mut Vec<usize>,
+    next: &mut usize,
+    bound: &BTreeMap<LocalId, Vec<usize>>,
+    out: &mut BTreeSet<LocalId>,
+) {
+    let check = |e: &Expr, path: &[usize], out: &mut BTreeSet<LocalId>| {
+        reads(e, &mut |id| {
+            if let Some(at) = bound.get(&id)
+                && !path.starts_with(at)
+            {
+                out.insert(id);
+            }
+        });
+    };
+    for s in stmts {
+        for e in stmt_exprs(s) {
+            check(e, path, out);
+        }
+        match &s.kind {
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
+                for block in [then, otherwise] {
+                    path.push(*next);
+                    *next += 1;
+                    read_blocks(block, path, next, bound, out);
+                    path.pop();
+                }
+            }
+            StmtKind::For { body, .. } => {
+                path.push(*next);
+                *next += 1;
+                read_blocks(body, path, next, bound, out);
+                path.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The expressions a statement evaluates itself (not those of nested
+/// blocks).
+fn stmt_exprs(s: &Stmt) -> Vec<&Expr> {
+    match &s.kind {
+        StmtKind::Assign { place, value } => {
+            let mut out = vec![value];
+            out.extend(place.path.iter().filter_map(|sel| match sel {
+                Selector::Index(k) => Some(k),
+                _ => None,
+            }));
+            out
+        }
+        StmtKind::Let { value, .. } => vec![value],
+        StmtKind::Choose { set, filter, .. } => {
+            let mut out = vec![set];
+            out.extend(filter);
+            out
+        }
+        StmtKind::If { cond, .. } => vec![cond],
+        StmtKind::For { set, .. } => vec![set],
+        StmtKind::Send { message, to } => {
+            let mut out: Vec<&Expr> = message.fields.iter().collect();
+            out.push(to);
+            out
+        }
+        StmtKind::Broadcast { message, to, .. } => {
+            let mut out: Vec<&Expr> = message.fields.iter().collect();
+            out.push(to);
+            out
+        }
+        StmtKind::Assert { cond, .. } => vec![cond],
+    }
+}
+
+fn reads(e: &Expr, f: &mut dyn FnMut(LocalId)) {
+    if let spec_lang::ir::ExprKind::Local(id) = e.kind {
+        f(id);
+    }
+    for c in children(e) {
+        reads(c, f);
+    }
+}
+
 impl StepCx<'_> {
+    /// The declarations of the step's hoisted locals (see
+    /// [`escaping_locals`]), before its body.
+    pub fn hoisted_declarations(&self) -> TokenStream {
+        let cx = &self.cx;
+        let decls = cx.hoisted.iter().map(|id| {
+            let n = cx.local(*id);
+            let t = cx.ty(&cx.locals[id.index()].ty);
+            quote!(let mut #n: Option<#t> = None;)
+        });
+        quote!(#(#decls)*)
+    }
+
     pub fn block(&self, stmts: &[Stmt]) -> GenResult<TokenStream> {
         let out: Vec<TokenStream> = stmts
             .iter()
@@ -40,11 +219,25 @@ impl StepCx<'_> {
     fn stmt(&self, s: &Stmt) -> GenResult<TokenStream> {
         let cx = &self.cx;
         Ok(match &s.kind {
-            StmtKind::Assign { place, value } => self.assign(place, &cx.expr(value)?)?,
+            StmtKind::Assign { place, value } => {
+                let store = self.assign(place, &cx.expr(value)?)?;
+                let var = cx.spec.var(place.var);
+                if has_bounds(cx.spec, &var.ty) {
+                    let f = snake_ident(&var.name);
+                    let check = format_ident!("check_{}", f.to_string().trim_start_matches("r#"));
+                    quote!(#store self.#check()?;)
+                } else {
+                    store
+                }
+            }
             StmtKind::Let { local, value } => {
                 let n = cx.local(*local);
                 let v = cx.expr(value)?;
-                quote!(let #n = #v;)
+                if cx.hoisted.contains(local) {
+                    quote!(#n = Some(#v);)
+                } else {
+                    quote!(let #n = #v;)
+                }
             }
             StmtKind::Choose { local, set, filter } => {
                 let n = cx.local(*local);
@@ -52,17 +245,42 @@ impl StepCx<'_> {
                 let set = cx.expr(set)?;
                 let candidates = match filter {
                     Some(f) => {
-                        let f = cx.expr(f)?;
-                        quote!(value::filter_seq(#set, |#n: #t| #f))
+                        // The filter's own binding is the closure's
+                        // parameter, never the hoisted `Option`.
+                        let mut inner = cx.hoisted.clone();
+                        inner.remove(local);
+                        let fcx = Cx {
+                            hoisted: inner,
+                            names: cx.names.clone(),
+                            ..*cx
+                        };
+                        let fails = fcx.can_fail(f);
+                        let f = fcx.expr(f)?;
+                        if fails {
+                            quote!(value::try_filter_seq(#set, |#n: #t| Ok(#f))?)
+                        } else {
+                            quote!(value::filter_seq(#set, |#n: #t| #f))
+                        }
                     }
                     None => quote!(value::elements(#set)),
                 };
                 let (role, step, name) = (self.role, self.step, &cx.locals[local.index()].name);
-                quote! {
-                    let site = runtime::ChoiceSite { role: #role, step: #step, local: #name };
-                    let Some(#n) = runtime::pick(hook, &site, #candidates) else {
-                        return Err(runtime::Refusal::Disabled);
-                    };
+                let site = quote!(let site = runtime::ChoiceSite { role: #role, step: #step, local: #name };);
+                if cx.hoisted.contains(local) {
+                    quote! {
+                        #site
+                        let Some(picked) = runtime::pick(hook, &site, #candidates) else {
+                            return Err(runtime::Refusal::Disabled);
+                        };
+                        #n = Some(picked);
+                    }
+                } else {
+                    quote! {
+                        #site
+                        let Some(#n) = runtime::pick(hook, &site, #candidates) else {
+                            return Err(runtime::Refusal::Disabled);
+                        };
+                    }
                 }
             }
             StmtKind::If {
@@ -80,6 +298,9 @@ impl StepCx<'_> {
                 }
             }
             StmtKind::For { local, set, body } => {
+                if cx.hoisted.contains(local) {
+                    return crate::unsupported(s.span, "a `for` variable read after its loop");
+                }
                 let n = cx.local(*local);
                 let set = cx.expr(set)?;
                 let body = self.block(body)?;
@@ -130,7 +351,11 @@ impl StepCx<'_> {
             .iter()
             .map(|e| self.cx.expr(e))
             .collect::<GenResult<_>>()?;
-        Ok(quote!(Message::#name(#name { #(#fields: #values),* })))
+        if def.fields.iter().any(|f| has_bounds(self.cx.spec, &f.ty)) {
+            Ok(quote!(Message::#name(#name { #(#fields: #values),* }.checked()?)))
+        } else {
+            Ok(quote!(Message::#name(#name { #(#fields: #values),* })))
+        }
     }
 
     /// `x := v`, `x.f := v`, `x[k] := v`: the value is computed first, then
@@ -173,10 +398,10 @@ impl StepCx<'_> {
                         return Ok(quote!({
                             let value = #value;
                             #(#keys)*
-                            value::Indexed::assign(&mut #target, #key, value);
+                            value::Indexed::assign(&mut #target, #key, value)?;
                         }));
                     }
-                    target = quote!((*value::Indexed::slot(&mut #target, #key)));
+                    target = quote!((*value::Indexed::slot(&mut #target, #key)?));
                     ty = match &ty {
                         Type::Map(_, v) | Type::Seq(v, _) => (**v).clone(),
                         _ => {

@@ -69,8 +69,12 @@ pub struct ProtocolInfo {
     pub roles: &'static [RoleInfo],
     pub network: NetworkKind,
     pub max_in_flight: Option<u32>,
+    /// The spec's `network ... synchronous`: a timeout is taken only when
+    /// no other event is accepted.
+    pub synchronous: bool,
     pub loss: Option<FaultBound>,
     pub duplication: Option<FaultBound>,
+    pub partition: Option<FaultBound>,
     pub crashes: &'static [CrashInfo],
 }
 
@@ -81,6 +85,16 @@ impl ProtocolInfo {
             .iter()
             .flat_map(|r| (0..r.count).map(|i| r.instance(i)))
             .collect()
+    }
+
+    /// The position of an instance in [`ProtocolInfo::instances`].
+    pub fn position(&self, id: InstanceId) -> Option<usize> {
+        let role = self.roles.get(id.role as usize)?;
+        if id.index >= role.count {
+            return None;
+        }
+        let before: u32 = self.roles[..id.role as usize].iter().map(|r| r.count).sum();
+        Some((before + id.index) as usize)
     }
 
     /// The display name the spec language uses: `Coordinator`, `Participant[2]`.

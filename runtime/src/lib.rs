@@ -18,31 +18,46 @@
 //! spec. The `value` helpers implement the spec language's operators on
 //! ordinary Rust collections so that generated code stays small.
 //!
+//! [`replay`] drives the generated code through a counterexample of the
+//! checker (an ITF trace), answering the hook as the trace chose, to show
+//! that the code reproduces the violation. The spec's state constraints
+//! reach the simulator through [`Protocol::constraints_hold`] over a
+//! [`World`] of every instance's state; evaluation errors are
+//! [`EvalError`] values, never panics.
+//!
 //! This crate knows nothing about the spec language or its IR.
 
+mod eval_error;
 pub mod frame;
 mod instance;
+mod itf;
 mod log;
 mod net_protocol;
 mod node;
 mod node_main;
 mod peers;
 mod recorder;
+mod replay;
 mod rng;
 mod role;
 mod simulate;
 mod storage;
+mod system;
 mod trace;
 mod transport;
 pub mod value;
+mod world;
 
+pub use eval_error::{Eval, EvalError};
 pub use instance::{CrashInfo, FaultBound, InstanceId, NetworkKind, ProtocolInfo, RoleInfo};
+pub use itf::{Itf, ItfState, read_itf};
 pub use log::Log;
 pub use net_protocol::{NetProtocol, saved_field, to_json};
 pub use node::{App, Cx, NodeConfig, NodeError, Offer, SpecApp, Timing, run_node};
 pub use node_main::{merge_traces_main, node_config, node_main, serve, shutdown_signal};
 pub use peers::{Peers, addr_table};
 pub use recorder::{MergeError, Recorder, RecorderError, Resumed, merge_traces};
+pub use replay::{ReplayError, ReplayRun, replay};
 pub use rng::Rng;
 pub use role::{
     ChoiceSite, Effects, Event, FirstChoice, Hook, Outcome, Outgoing, Protocol, Refusal, RoleState,
@@ -52,6 +67,7 @@ pub use simulate::{RunEnd, SimConfig, SimRun, simulate, simulate_main};
 pub use storage::{Recovered, Storage, StorageError};
 pub use trace::{ToTrace, message_json, trace_object};
 pub use transport::{Envelope, Transport, TransportConfig};
+pub use world::World;
 
 /// A JSON object, as persistent state is saved.
 pub use serde_json::Map as JsonMap;

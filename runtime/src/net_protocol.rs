@@ -1,6 +1,7 @@
 //! What a generated protocol provides to run as real processes, beyond the
-//! sans-I/O [`Protocol`]: its persistent variables as data, an instance
-//! rebuilt from them, and which spontaneous steps are timeouts.
+//! sans-I/O [`Protocol`]: its persistent variables as data and an instance
+//! rebuilt from them. (Which spontaneous steps are timeouts is
+//! [`Protocol::timeouts`], which the simulator reads too.)
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -19,8 +20,6 @@ pub trait NetProtocol:
     /// The instance after a restart: the saved persistent variables, every
     /// volatile variable at its initial value.
     fn restore(me: InstanceId, saved: &Map<String, Json>) -> Result<Self::Node, String>;
-    /// The role's timeout steps (the other spontaneous steps are internal).
-    fn timeouts(role: u32) -> &'static [&'static str];
 }
 
 /// A value as JSON, for [`NetProtocol::persistent`].

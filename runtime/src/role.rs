@@ -2,7 +2,9 @@
 //! pieces of logic every generated step shares (committing a step only when
 //! it completes, asking the hook for a choice).
 
+use crate::eval_error::EvalError;
 use crate::instance::{InstanceId, ProtocolInfo};
+use crate::world::World;
 
 /// Something that happens to one role instance.
 #[derive(Clone, Debug)]
@@ -45,7 +47,9 @@ pub enum Outcome<M> {
     Taken(Effects<M>),
     /// No step is enabled for this event; the state is unchanged.
     NotEnabled,
-    /// A step assertion failed; the state is unchanged.
+    /// A step assertion failed, or an expression of the step had no value
+    /// (an evaluation error, which the checker reports as a violation); the
+    /// state is unchanged.
     Failed { step: &'static str, message: String },
 }
 
@@ -66,6 +70,14 @@ pub enum Refusal {
     Disabled,
     /// A step assertion failed.
     Assertion(&'static str),
+    /// An expression had no value, or a store left its declared bounds.
+    Error(EvalError),
+}
+
+impl From<EvalError> for Refusal {
+    fn from(e: EvalError) -> Refusal {
+        Refusal::Error(e)
+    }
 }
 
 /// What a generated step body returns: the messages it sends.
@@ -140,6 +152,10 @@ pub fn attempt<S: RoleState>(
             step,
             message: message.to_string(),
         },
+        Err(Refusal::Error(e)) => Outcome::Failed {
+            step,
+            message: format!("evaluation error: {e}"),
+        },
     }
 }
 
@@ -165,6 +181,24 @@ pub trait Protocol {
     fn recover(node: &mut Self::Node, me: InstanceId);
     /// The names of the role's spontaneous steps (internal and timeouts).
     fn spontaneous(role: u32) -> &'static [&'static str];
+    /// The names of the role's timeout steps, a subset of
+    /// [`Protocol::spontaneous`]: a process drives them from its timer; the
+    /// simulator offers them after every other event, and for a synchronous
+    /// protocol only when no other event is accepted.
+    fn timeouts(_role: u32) -> &'static [&'static str] {
+        &[]
+    }
+    /// The names of all the role's steps, in spec order (for coverage
+    /// reports).
+    fn steps(_role: u32) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether a global state satisfies the spec's state constraints. The
+    /// checker does not explore beyond a state that violates one, so a
+    /// simulation stops there too.
+    fn constraints_hold(_world: &World<'_, Self::Node>) -> Result<bool, EvalError> {
+        Ok(true)
+    }
     /// The instance's variables for the trace, by the spec's names.
     fn state_json(node: &Self::Node) -> serde_json::Value;
     /// The message's kind and its fields for the trace.

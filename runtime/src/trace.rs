@@ -131,8 +131,10 @@ mod tests {
         ],
         network: NetworkKind::Bag,
         max_in_flight: None,
+        synchronous: false,
         loss: None,
         duplication: None,
+        partition: None,
         crashes: &[],
     };
 

@@ -107,6 +107,8 @@ pub struct FieldDecl {
 pub struct NetworkDecl {
     pub kind: NetworkKind,
     pub kind_span: Span,
+    /// `synchronous`: timeouts fire only when nothing else can happen.
+    pub synchronous: bool,
     pub max_in_flight: Option<Expr>,
     pub span: Span,
 }
@@ -391,6 +393,7 @@ pub enum ChorStmtKind {
         from: Expr,
         to: Expr,
         message: MessageExpr,
+        timeout: Option<ChorTimeout>,
     },
     /// `at A { stmts }`: local computation at one role instance.
     Local { at: Expr, body: Block },
@@ -406,9 +409,38 @@ pub enum ChorStmtKind {
         name: Ident,
         set: Expr,
         body: ChorBlock,
+        timeout: Option<ChorTimeout>,
     },
     /// `loop { ... }`: repeat the body forever.
     Loop { body: ChorBlock },
+    /// `interruptible { body } on timeout at b in RM when cond { handler }`:
+    /// a member `b` of `RM` that times out while it waits inside `body`
+    /// runs `handler`, whose first message interrupts the other members.
+    Interruptible {
+        body: ChorBlock,
+        handler: ChorHandler,
+    },
+}
+
+/// `timeout at B { statements }` after an interaction or a `for`: what the
+/// waiting role B does when it stops waiting.
+#[derive(Clone, Debug)]
+pub struct ChorTimeout {
+    pub at: Expr,
+    pub body: Block,
+    pub span: Span,
+}
+
+/// `on timeout at b in RM when cond { ... }` of an `interruptible` block.
+#[derive(Clone, Debug)]
+pub struct ChorHandler {
+    /// The member that times out.
+    pub member: Ident,
+    /// Its role set.
+    pub set: Ident,
+    pub cond: Option<Expr>,
+    pub body: ChorBlock,
+    pub span: Span,
 }
 
 /// A type as written.

@@ -196,6 +196,12 @@ pub struct Network {
     /// At most this many messages in flight; a send that would exceed it
     /// disables the step.
     pub max_in_flight: Option<u32>,
+    /// Timeouts are accurate, as in a synchronous system: a timeout step
+    /// is enabled only in a state where no other step of any live instance
+    /// can change the state (every message that can be received has been,
+    /// every internal step that can run has). A timeout then means a crash
+    /// or a partition, never a slow message.
+    pub synchronous: bool,
     pub loss: Option<FaultBound>,
     pub duplication: Option<FaultBound>,
     pub partition: Option<FaultBound>,

@@ -39,10 +39,11 @@ mod local;
 mod scope;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ast::{self, ChorStmtKind, ExprKind};
+use crate::ast::{self, ExprKind};
 use crate::diagnostic::Diagnostic;
 use crate::span::{Ident, Span};
 
@@ -83,12 +84,7 @@ pub(crate) fn project(file: &ast::SpecFile, source: Option<&str>) -> Option<Proj
     let mut base = file.clone();
     base.items
         .retain(|i| !matches!(i, ast::Item::Choreography(_)));
-    let mut validator = Validator {
-        env: &env,
-        errors: &mut errors,
-        binder: None,
-    };
-    validator.block(&first.body);
+    validate::validate(&env, &first.body, &mut errors);
     let mut projection = Projection {
         file: base,
         synthetic: Vec::new(),
@@ -282,17 +278,12 @@ impl<'a> Env<'a> {
             .map(|s| crate::diagnostic::line_column(s, span.start).0)
     }
 
-    /// Who a participant expression names. `binder` is the enclosing `for`'s
-    /// binder and its role set.
-    pub(crate) fn who(
-        &self,
-        e: &ast::Expr,
-        binder: Option<(&str, &str)>,
-    ) -> Result<Who, Diagnostic> {
+    /// Who a participant expression names. `binders` are the member names in
+    /// scope (an enclosing `for`'s binder, an interrupt handler's member),
+    /// each with its role set.
+    pub(crate) fn who(&self, e: &ast::Expr, binders: &[(&str, &str)]) -> Result<Who, Diagnostic> {
         if let ExprKind::Name(id) = &e.kind {
-            if let Some((name, role)) = binder
-                && id.name == name
-            {
+            if let Some((name, role)) = binders.iter().find(|(name, _)| id.name == *name) {
                 return Ok(Who::Member(role.to_string(), name.to_string()));
             }
             if let Some((indexed, _)) = self.roles.get(&id.name) {
@@ -340,210 +331,6 @@ fn variants(ty: &ast::TypeExpr, out: &mut BTreeSet<String>) {
         ast::TypeExprKind::Record(fs) => fs.iter().for_each(|f| variants(&f.ty, out)),
         ast::TypeExprKind::Tuple(ts) => ts.iter().for_each(|t| variants(t, out)),
         ast::TypeExprKind::Named(_) | ast::TypeExprKind::Range(..) => {}
-    }
-}
-
-/// Checks the shape of a choreography before it is projected: who takes
-/// part in each statement, what `for` ranges over, what follows a `loop`.
-struct Validator<'e, 'a> {
-    env: &'e Env<'a>,
-    errors: &'e mut Vec<Diagnostic>,
-    /// The enclosing `for`'s binder and role set.
-    binder: Option<(String, String)>,
-}
-
-impl Validator<'_, '_> {
-    fn who(&mut self, e: &ast::Expr) -> Option<Who> {
-        let binder = self.binder.as_ref().map(|(b, r)| (b.as_str(), r.as_str()));
-        match self.env.who(e, binder) {
-            Ok(who) => {
-                if let (Who::All(role), Some((b, r))) = (&who, binder)
-                    && role == r
-                {
-                    self.errors.push(
-                        Diagnostic::error(
-                            e.span,
-                            format!("inside `for {b} in {r}`, the role set `{r}` cannot take part as a whole"),
-                        )
-                        .with_label(format!("every member of `{r}` is already running this loop as `{b}`"))
-                        .with_note(format!("help: name the member: `{b}`")),
-                    );
-                    return None;
-                }
-                Some(who)
-            }
-            Err(d) => {
-                self.errors.push(d);
-                None
-            }
-        }
-    }
-
-    /// Messages in a choreography are interactions; a `send` hidden in an
-    /// `at` block would have no receiver.
-    fn no_sends(&mut self, stmts: &[ast::Stmt]) {
-        for s in stmts {
-            match &s.kind {
-                ast::StmtKind::Send { message, .. }
-                | ast::StmtKind::Broadcast { message, .. }
-                | ast::StmtKind::Reply { message } => self.errors.push(
-                    Diagnostic::error(
-                        s.span,
-                        format!(
-                            "`{}` is sent inside `at`, so no role receives it",
-                            message.name
-                        ),
-                    )
-                    .with_label("a choreography sends messages with `A -> B: Msg`")
-                    .with_note(format!(
-                        "help: write the interaction after the `at` block: `... -> ...: {}`",
-                        message.name
-                    )),
-                ),
-                ast::StmtKind::If {
-                    then, otherwise, ..
-                } => {
-                    self.no_sends(&then.stmts);
-                    if let Some(o) = otherwise {
-                        self.no_sends(&o.stmts);
-                    }
-                }
-                ast::StmtKind::For { body, .. } => self.no_sends(&body.stmts),
-                _ => {}
-            }
-        }
-    }
-
-    fn block(&mut self, block: &ast::ChorBlock) {
-        let mut after_loop: Option<Span> = None;
-        for stmt in &block.stmts {
-            if let Some(l) = after_loop.take() {
-                let what = match &stmt.kind {
-                    ChorStmtKind::Interact { .. } => "this message is never sent or received",
-                    _ => "this statement never runs",
-                };
-                self.errors.push(
-                    Diagnostic::error(
-                        stmt.span,
-                        format!("{what}: the `loop` at {} never ends", self.env.at(l)),
-                    )
-                    .with_label("unreachable")
-                    .with_secondary(l, "this loop repeats forever")
-                    .with_note("help: move it into the loop, or before it"),
-                );
-                return;
-            }
-            self.stmt(stmt);
-            if let ChorStmtKind::Loop { .. } = stmt.kind {
-                after_loop = Some(stmt.span);
-            }
-        }
-    }
-
-    fn stmt(&mut self, stmt: &ast::ChorStmt) {
-        match &stmt.kind {
-            ChorStmtKind::Interact { from, to, message } => {
-                let f = self.who(from);
-                let t = self.who(to);
-                if let Some(Who::All(role)) = &f {
-                    self.errors.push(
-                        Diagnostic::error(
-                            from.span,
-                            format!("the role set `{role}` cannot send one message"),
-                        )
-                        .with_label("a message has one sender")
-                        .with_note(format!(
-                            "help: let each member send: `for r in {role} {{ r -> ...: {} }}`",
-                            message.name
-                        )),
-                    );
-                }
-                if let (Some(f), Some(t)) = (&f, &t)
-                    && f.role() == t.role()
-                    && !matches!(f, Who::All(_))
-                {
-                    self.errors.push(
-                        Diagnostic::error(
-                            stmt.span,
-                            format!("`{}` sends `{}` to itself", f.role(), message.name),
-                        )
-                        .with_label("sender and receiver are the same participant")
-                        .with_note(
-                            "help: use `at` for local work; an interaction is between two roles",
-                        ),
-                    );
-                }
-            }
-            ChorStmtKind::Local { at, body } => {
-                self.who(at);
-                self.no_sends(&body.stmts);
-            }
-            ChorStmtKind::If {
-                at,
-                then,
-                otherwise,
-                ..
-            } => {
-                if let Some(Who::All(role)) = self.who(at) {
-                    self.errors.push(
-                        Diagnostic::error(
-                            at.span,
-                            format!("the role set `{role}` cannot make one choice"),
-                        )
-                        .with_label("each member would decide for itself")
-                        .with_note(format!(
-                            "help: decide at one role, or at each member inside `for r in {role}`"
-                        )),
-                    );
-                }
-                self.block(then);
-                if let Some(b) = otherwise {
-                    self.block(b);
-                }
-            }
-            ChorStmtKind::For { name, set, body } => {
-                if let Some((outer, _)) = &self.binder {
-                    self.errors.push(
-                        Diagnostic::error(
-                            stmt.span,
-                            "a choreography's `for` loops cannot be nested",
-                        )
-                        .with_label(format!("inside the loop over `{outer}`"))
-                        .with_note("help: write the loops one after the other"),
-                    );
-                    return;
-                }
-                let role = match &set.kind {
-                    ExprKind::Name(id) if self.env.roles.get(&id.name).is_some_and(|r| r.0) => {
-                        id.name.clone()
-                    }
-                    _ => {
-                        self.errors.push(
-                            Diagnostic::error(set.span, "a choreography's `for` ranges over a role set")
-                                .with_label("not the name of an indexed role")
-                                .with_note("note: `for r in RM { ... }` runs the body once for each member of `RM`")
-                                .with_note("help: compute the values inside `at A { for x in S { ... } }`"),
-                        );
-                        return;
-                    }
-                };
-                if self.env.roles.contains_key(&name.name) || self.env.globals.contains(&name.name)
-                {
-                    self.errors.push(
-                        Diagnostic::error(
-                            name.span,
-                            format!("`{}` already names something", name.name),
-                        )
-                        .with_label("the member needs a fresh name"),
-                    );
-                    return;
-                }
-                self.binder = Some((name.name.clone(), role));
-                self.block(body);
-                self.binder = None;
-            }
-            ChorStmtKind::Loop { body } => self.block(body),
-        }
     }
 }
 

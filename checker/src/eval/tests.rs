@@ -65,6 +65,7 @@ fn empty_spec() -> Spec {
         network: spec_lang::ir::Network {
             kind: spec_lang::ir::NetworkKind::Bag,
             max_in_flight: None,
+            synchronous: false,
             loss: None,
             duplication: None,
             partition: None,

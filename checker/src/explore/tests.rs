@@ -19,6 +19,7 @@ fn reports_progress_between_chunks_without_exceeding_the_final_counts() {
         max_states: None,
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: false,
     };
     let seen: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
@@ -67,6 +68,7 @@ fn traces_under_symmetry_are_real_behaviours() {
             max_states: None,
             max_depth: None,
             memory_limit: None,
+            spill: None,
             check_deadlock: false,
         };
         let internals = Internals {
@@ -98,4 +100,74 @@ fn traces_under_symmetry_are_real_behaviours() {
             );
         }
     }
+}
+
+#[test]
+fn a_queue_on_disk_changes_nothing_but_where_it_lives() {
+    let dir = std::env::temp_dir();
+    for (commit_early, symmetric) in [(false, false), (false, true), (true, false)] {
+        let spec = two_phase(Options {
+            rms: 4,
+            symmetric,
+            commit_early,
+        });
+        let run = |workers: usize, spill: Option<crate::Spill>| {
+            let config = CheckConfig {
+                workers,
+                symmetry: symmetric,
+                max_states: None,
+                max_depth: None,
+                memory_limit: None,
+                spill,
+                check_deadlock: true,
+            };
+            super::check(&spec, &config, &|_| {})
+        };
+        let memory = run(2, None);
+        assert_eq!(memory.stats.spilled, 0);
+        for workers in [1, 2] {
+            // Budget 0: every chunk's found states and every level go to disk.
+            let disk = run(
+                workers,
+                Some(crate::Spill {
+                    dir: dir.clone(),
+                    in_memory: 0,
+                }),
+            );
+            assert!(disk.stats.spilled > 0, "nothing went to disk");
+            assert_eq!(disk.result, memory.result);
+            assert_eq!(disk.stats.distinct, memory.stats.distinct);
+            assert_eq!(disk.stats.generated, memory.stats.generated);
+            assert_eq!(disk.stats.depth, memory.stats.depth);
+            assert_eq!(
+                format!("{:?}", disk.violations),
+                format!("{:?}", memory.violations)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_spill_directory_that_cannot_hold_files_is_an_error() {
+    let spec = two_phase(Options {
+        rms: 3,
+        symmetric: false,
+        commit_early: false,
+    });
+    let config = CheckConfig {
+        workers: 1,
+        symmetry: false,
+        max_states: None,
+        max_depth: None,
+        memory_limit: None,
+        spill: Some(crate::Spill {
+            dir: std::path::PathBuf::from("/nonexistent/specc-spill"),
+            in_memory: 0,
+        }),
+        check_deadlock: true,
+    };
+    let out = super::check(&spec, &config, &|_| {});
+    assert_eq!(out.result, crate::Verdict::Error);
+    let message = out.error.map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("/nonexistent/specc-spill"), "{message}");
 }

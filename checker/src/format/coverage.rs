@@ -153,7 +153,12 @@ pub fn text_coverage(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'_>) ->
 /// a wrong guard, a message nobody sends, or bounds too small. None for a
 /// search that stopped early or a simulation, where a zero proves nothing.
 pub fn coverage_warnings(spec: &Spec, outcome: &CheckOutcome) -> Vec<Diagnostic> {
-    let Some(c) = outcome.stats.coverage.as_ref().filter(|_| is_exhaustive(outcome)) else {
+    let Some(c) = outcome
+        .stats
+        .coverage
+        .as_ref()
+        .filter(|_| is_exhaustive(outcome))
+    else {
         return Vec::new();
     };
     let within = if spec.constraints.is_empty() {

@@ -26,7 +26,10 @@ pub fn dot_graph(spec: &Spec, graph: &StateGraph) -> String {
     out.push_str("  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
     out.push_str("  edge [fontname=\"monospace\", fontsize=9];\n");
     for (n, node) in graph.states.iter().enumerate() {
-        let mut attrs = vec![format!("label={}", left_lines(&node_lines(spec, &names, n, node)))];
+        let mut attrs = vec![format!(
+            "label={}",
+            left_lines(&node_lines(spec, &names, n, node))
+        )];
         if n == 0 {
             attrs.push("penwidth=2".into());
         }

@@ -25,6 +25,7 @@ impl B {
                 network: Network {
                     kind: NetworkKind::Bag,
                     max_in_flight: None,
+                    synchronous: false,
                     loss: None,
                     duplication: None,
                     partition: None,

@@ -11,6 +11,7 @@ pub fn config(workers: usize) -> CheckConfig {
         max_states: None,
         max_depth: None,
         memory_limit: None,
+        spill: None,
         check_deadlock: false,
     }
 }

@@ -233,6 +233,9 @@ impl Spec {
     fn write_network(&self, out: &mut String) -> fmt::Result {
         let n = &self.network;
         write!(out, "network {}", n.kind)?;
+        if n.synchronous {
+            out.push_str(" synchronous");
+        }
         if let Some(max) = n.max_in_flight {
             write!(out, " max_in_flight {max}")?;
         }

@@ -200,6 +200,7 @@ impl Builder<'_> {
                     "fifo" => NetworkKind::Fifo,
                     _ => return Err(internal(self.span(&kind_pair), "network kind")),
                 };
+                let synchronous = c.take(Rule::kw_synchronous).is_some();
                 let max_in_flight = match c.take(Rule::kw_max_in_flight) {
                     Some(_) => Some(self.expr(c.next()?, 1)?),
                     None => None,
@@ -207,6 +208,7 @@ impl Builder<'_> {
                 Item::Network(NetworkDecl {
                     kind,
                     kind_span: self.span(&kind_pair),
+                    synchronous,
                     max_in_flight,
                     span: at,
                 })
@@ -702,6 +704,10 @@ impl Builder<'_> {
                 from: self.expr(c.next()?, inner)?,
                 to: self.expr(c.next()?, inner)?,
                 message: self.message_expr(c.expect(Rule::message_expr)?, inner)?,
+                timeout: match c.take(Rule::chor_timeout) {
+                    Some(t) => Some(self.chor_timeout(t, inner)?),
+                    None => None,
+                },
             },
             Rule::chor_local => {
                 c.expect(Rule::kw_at)?;
@@ -719,7 +725,36 @@ impl Builder<'_> {
                     name,
                     set: self.expr(c.next()?, inner)?,
                     body: self.chor_block(c.expect(Rule::chor_block)?, inner)?,
+                    timeout: match c.take(Rule::chor_timeout) {
+                        Some(t) => Some(self.chor_timeout(t, inner)?),
+                        None => None,
+                    },
                 }
+            }
+            Rule::chor_interrupt => {
+                c.expect(Rule::kw_interruptible)?;
+                let body = self.chor_block(c.expect(Rule::chor_block)?, inner)?;
+                let h = c.expect(Rule::chor_handler)?;
+                let span = self.span(&h);
+                let mut h = Children::of(h);
+                h.expect(Rule::kw_on)?;
+                h.expect(Rule::kw_timeout)?;
+                h.expect(Rule::kw_at)?;
+                let member = self.ident(&h.expect(Rule::ident)?);
+                h.expect(Rule::kw_in)?;
+                let set = self.ident(&h.expect(Rule::ident)?);
+                let cond = match h.take(Rule::kw_when) {
+                    Some(_) => Some(self.expr(h.next()?, inner)?),
+                    None => None,
+                };
+                let handler = ChorHandler {
+                    member,
+                    set,
+                    cond,
+                    body: self.chor_block(h.expect(Rule::chor_block)?, inner)?,
+                    span,
+                };
+                ChorStmtKind::Interruptible { body, handler }
             }
             Rule::chor_loop => {
                 c.expect(Rule::kw_loop)?;
@@ -730,6 +765,20 @@ impl Builder<'_> {
             _ => return Err(internal(at, "choreography statement")),
         };
         Ok(ChorStmt { kind, span: at })
+    }
+
+    /// `timeout at B { ... }`.
+    fn chor_timeout(&self, pair: Pair<'_, Rule>, depth: usize) -> Res<ChorTimeout> {
+        let span = self.span(&pair);
+        check_depth(depth, span)?;
+        let mut c = Children::of(pair);
+        c.expect(Rule::kw_timeout)?;
+        c.expect(Rule::kw_at)?;
+        Ok(ChorTimeout {
+            at: self.expr(c.next()?, depth + 1)?,
+            body: self.block(c.expect(Rule::block)?, depth + 1)?,
+            span,
+        })
     }
 
     /// `if at A: c {..} else if at B: d {..} else {..}`, nested like [`Self::if_stmt`].

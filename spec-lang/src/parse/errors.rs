@@ -139,7 +139,11 @@ pub(super) fn describe(rule: Rule) -> Expected {
         | Rule::chor_if
         | Rule::chor_for
         | Rule::chor_loop
+        | Rule::chor_interrupt
+        | Rule::kw_interruptible
         | Rule::kw_loop => Words("a choreography statement such as `A -> B: Message`"),
+        Rule::chor_timeout => Words("`timeout at Role { ... }`"),
+        Rule::chor_handler => Words("`on timeout at member in RoleSet { ... }`"),
         Rule::kw_at => Keyword("at"),
 
         // Types.
@@ -231,6 +235,7 @@ pub(super) fn describe(rule: Rule) -> Expected {
         Rule::kw_symmetric => Keyword("symmetric"),
         Rule::kw_max => Keyword("max"),
         Rule::kw_max_in_flight => Keyword("max_in_flight"),
+        Rule::kw_synchronous => Keyword("synchronous"),
 
         // Layout, which is never what is missing.
         Rule::WHITESPACE | Rule::COMMENT | Rule::line_comment | Rule::block_comment => Nothing,

@@ -17,6 +17,10 @@ use crate::project::scope::{Code, Locality};
 use crate::project::{Env, Who, ident};
 use crate::span::Span;
 
+mod waiting;
+
+use waiting::{Sender, clear};
+
 /// Everything the projection adds to the spec.
 #[derive(Default)]
 pub(crate) struct Output {
@@ -36,6 +40,8 @@ enum FrameKind<'p> {
     Loop(&'p LStmt),
     /// A coordinator's part of `for`, once per member.
     Gather(&'p LStmt),
+    /// The body of an `interruptible` block.
+    Region,
 }
 
 #[derive(Clone)]
@@ -66,6 +72,10 @@ struct Emitter<'e, 'a, 'p> {
     pending: Vec<(i64, Point<'p>)>,
     steps: Vec<(ast::StepDecl, Span)>,
     seen: Vec<(String, String, Span)>,
+    /// The role's `interruptible` block, and the points where it waits
+    /// inside it.
+    interrupt: Option<&'p LStmt>,
+    region_points: Vec<String>,
     errors: &'e mut Vec<Diagnostic>,
     /// How many more statements the walks may visit. A choice copies the
     /// rest of the program into both branches, so a long run of choices
@@ -105,6 +115,8 @@ pub(crate) fn role_steps(
         pending: Vec::new(),
         steps: Vec::new(),
         seen: Vec::new(),
+        interrupt: None,
+        region_points: Vec::new(),
         errors,
         budget: BUDGET,
     };
@@ -132,6 +144,12 @@ pub(crate) fn role_steps(
     };
     while let Some((id, point)) = e.pending.pop() {
         e.point_steps(id, point);
+    }
+    if let Some(interrupt) = e.interrupt {
+        e.interrupt_steps(interrupt);
+        while let Some((id, point)) = e.pending.pop() {
+            e.point_steps(id, point);
+        }
     }
     // The enum: Start (when used), the points in source order, Done.
     let mut points: Vec<(Span, String)> = e
@@ -215,11 +233,21 @@ impl<'p> Emitter<'_, '_, 'p> {
         name
     }
 
-    /// `pc := point`, registering the point's steps to be emitted.
-    fn goto(&mut self, id: i64, origin: Span, point: impl FnOnce() -> Point<'p>) -> ast::Stmt {
+    /// `pc := point`, registering the point's steps to be emitted. `cont`
+    /// is where the point goes on from.
+    fn goto(
+        &mut self,
+        id: i64,
+        origin: Span,
+        cont: &Cont<'p>,
+        point: impl FnOnce() -> Point<'p>,
+    ) -> ast::Stmt {
         let known = self.points.contains_key(&id);
         let name = self.point_name(id, origin);
         if !known {
+            if cont.iter().any(|f| matches!(f.kind, FrameKind::Region)) {
+                self.region_points.push(name.clone());
+            }
             self.pending.push((id, point()));
         }
         self.set_pc(&name, origin)
@@ -252,6 +280,14 @@ impl<'p> Emitter<'_, '_, 'p> {
             name_expr(&self.pc, span),
             name_expr(point, span),
         )
+    }
+
+    /// `pc == P1 or pc == P2 ...`, or `None` for no points.
+    fn at_any_pc(&self, points: &[String], span: Span) -> Option<ast::Expr> {
+        points
+            .iter()
+            .map(|p| self.at_pc(p, span))
+            .reduce(|a, b| binary(BinaryOp::Or, a, b))
     }
 
     fn step_decl(
@@ -325,42 +361,40 @@ impl<'p> Emitter<'_, '_, 'p> {
                     continue;
                 };
                 match frame.kind {
-                    FrameKind::Seq => continue,
+                    FrameKind::Seq | FrameKind::Region => continue,
                     FrameKind::Loop(l) => {
                         let again = Frame { next: 0, ..frame };
                         cont.push(again);
                         if visited.contains(&l.id) {
                             let point = cont.clone();
-                            out.push(
-                                self.goto(-i64::from(l.id), l.origin, || Point::LoopHead(point, l)),
-                            );
+                            out.push(self.goto(-i64::from(l.id), l.origin, &cont, || {
+                                Point::LoopHead(point, l)
+                            }));
                             return out;
                         }
                         visited.push(l.id);
                         continue;
                     }
                     FrameKind::Gather(g) => {
-                        let LKind::Gather { set, .. } = &g.kind else {
+                        let LKind::Gather { set, others, .. } = &g.kind else {
                             continue;
                         };
                         let seen = self.seen_var(g);
                         let span = g.origin;
                         let rest = self.walk(cont.clone(), visited.clone(), scope);
-                        let mut then = vec![stmt(
-                            StmtKind::Assign {
-                                target: name_expr(&seen, span),
-                                value: expr(ExprKind::SetLit(Vec::new()), span),
-                            },
-                            span,
-                        )];
+                        let mut then = vec![clear(&seen, span)];
                         then.extend(rest);
+                        // Dealt with every member (but itself, when the
+                        // gatherer is one of them).
+                        let dealt = if *others {
+                            let me = expr(ExprKind::SetLit(vec![name_expr("self", span)]), span);
+                            binary(BinaryOp::Add, name_expr(&seen, span), me)
+                        } else {
+                            name_expr(&seen, span)
+                        };
                         out.push(stmt(
                             StmtKind::If {
-                                cond: binary(
-                                    BinaryOp::Eq,
-                                    name_expr(&seen, span),
-                                    name_expr(set, span),
-                                ),
+                                cond: binary(BinaryOp::Eq, dealt, name_expr(set, span)),
                                 then: ast::Block { stmts: then, span },
                                 otherwise: None,
                             },
@@ -402,7 +436,7 @@ impl<'p> Emitter<'_, '_, 'p> {
                     }
                     let here = cont.clone();
                     let id = i64::from(s.id);
-                    let set = self.goto(id, s.origin, || match &s.kind {
+                    let set = self.goto(id, s.origin, &cont, || match &s.kind {
                         LKind::Recv { .. } => Point::Recv(here, s),
                         LKind::Offer { .. } => Point::Offer(here, s),
                         _ => Point::Gather(here, s),
@@ -414,6 +448,12 @@ impl<'p> Emitter<'_, '_, 'p> {
                     self.locality
                         .check(Code::Message(message), scope, self.errors);
                     let span = s.origin;
+                    if let Who::Member(_, r) = to
+                        && !scope.contains(r)
+                    {
+                        self.unknown_member(r, message, span);
+                        return out;
+                    }
                     let kind = match to {
                         Who::All(set) => StmtKind::Broadcast {
                             message: message.clone(),
@@ -467,8 +507,36 @@ impl<'p> Emitter<'_, '_, 'p> {
                         kind: FrameKind::Loop(s),
                     });
                 }
+                LKind::Interrupt { body, .. } => {
+                    self.interrupt = Some(s);
+                    cont.push(Frame {
+                        stmts: body,
+                        next: 0,
+                        kind: FrameKind::Region,
+                    });
+                }
             }
         }
+    }
+
+    /// A send to a member that the sender knows only from a message it
+    /// received in an earlier step.
+    fn unknown_member(&mut self, member: &str, message: &ast::MessageExpr, span: Span) {
+        let role = self.role;
+        self.errors.push(
+            Diagnostic::error(
+                span,
+                format!("`{role}` does not know which instance `{member}` is here"),
+            )
+            .with_label(format!("`{}` is sent to `{member}` in a later step", message.name.name))
+            .with_note(format!(
+                "note: `{role}` learns who `{member}` is from the message `{member}` sends it, and only for the step that receives it"
+            ))
+            .with_note(format!(
+                "help: send `{}` in the same step, right after that receipt, or let `{member}` send a message to all of `{role}`",
+                message.name.name
+            )),
+        );
     }
 
     /// The set of members a coordinator has dealt with in one `for`.
@@ -490,27 +558,64 @@ impl<'p> Emitter<'_, '_, 'p> {
         };
         match point {
             Point::Recv(cont, s) => {
-                let LKind::Recv { message, .. } = &s.kind else {
+                let LKind::Recv {
+                    message, timeout, ..
+                } = &s.kind
+                else {
                     return;
                 };
-                self.receive_step(&name, s.origin, message, None, None, cont);
+                if let Some(block) = timeout {
+                    let mut body = block.stmts.clone();
+                    // A field read here is reported once, as not received.
+                    let fields: Vec<String> =
+                        message.fields.iter().map(|f| f.name.name.clone()).collect();
+                    self.locality
+                        .check(Code::Block(block), &fields, self.errors);
+                    self.not_received(block, message);
+                    body.extend(self.walk(cont.clone(), Vec::new(), &[]));
+                    self.timeout_step(&name, s.origin, body);
+                }
+                let guard = self.at_pc(&name, s.origin);
+                self.receive_step(guard, s.origin, message, Sender::Any, None, cont);
             }
             Point::Offer(cont, s) => {
-                let LKind::Offer { arms } = &s.kind else {
+                let LKind::Offer { arms, .. } = &s.kind else {
                     return;
                 };
                 for arm in arms {
                     let Some(first) = arm.first() else { continue };
-                    let LKind::Recv { message, .. } = &first.kind else {
+                    let LKind::Recv {
+                        message, timeout, ..
+                    } = &first.kind
+                    else {
                         continue;
                     };
+                    if timeout.is_some() {
+                        let role = self.role;
+                        self.errors.push(
+                            Diagnostic::error(
+                                first.origin,
+                                format!("`{role}` cannot time out on `{}` here", message.name.name),
+                            )
+                            .with_label(format!(
+                                "this message tells `{role}` which branch of a choice it is in"
+                            ))
+                            .with_note(format!(
+                                "note: `{role}` waits here for one of several messages, so a timeout on one of them is not a timeout of the wait"
+                            ))
+                            .with_note(format!(
+                                "help: let `{role}` learn the choice from an earlier message, or time out in an `interruptible` block"
+                            )),
+                        );
+                    }
                     let mut c = cont.clone();
                     c.push(Frame {
                         stmts: arm,
                         next: 1,
                         kind: FrameKind::Seq,
                     });
-                    self.receive_step(&name, first.origin, message, None, None, c);
+                    let guard = self.at_pc(&name, first.origin);
+                    self.receive_step(guard, first.origin, message, Sender::Any, None, c);
                 }
             }
             Point::Gather(cont, g) => self.gather_steps(&name, cont, g),
@@ -523,144 +628,6 @@ impl<'p> Emitter<'_, '_, 'p> {
                     body,
                 );
                 self.steps.push((step, l.origin));
-            }
-        }
-    }
-
-    /// A receive step at a point. `member` is the binder a coordinator binds
-    /// the sender to, with the `seen` set it must not be in yet.
-    fn receive_step(
-        &mut self,
-        point: &str,
-        origin: Span,
-        message: &ast::MessageExpr,
-        member: Option<(&ast::Ident, &str)>,
-        prefix: Option<ast::Stmt>,
-        cont: Cont<'p>,
-    ) {
-        let mut scope: Vec<String> = message.fields.iter().map(|f| f.name.name.clone()).collect();
-        let mut guard = self.at_pc(point, origin);
-        if let Some((binder, seen)) = member {
-            scope.push(binder.name.clone());
-            let fresh = binary(
-                BinaryOp::NotIn,
-                name_expr(&binder.name, origin),
-                name_expr(seen, origin),
-            );
-            guard = binary(BinaryOp::And, guard, fresh);
-        }
-        let mut body: Vec<ast::Stmt> = prefix.into_iter().collect();
-        body.extend(self.walk(cont, Vec::new(), &scope));
-        // A field the step never reads is matched with `_`, so the user is
-        // not warned about a local they never wrote.
-        let used = crate::project::scope::used_names(&body, origin);
-        let fields: Vec<ast::FieldPattern> = message
-            .fields
-            .iter()
-            .map(|f| ast::FieldPattern {
-                field: f.name.clone(),
-                pattern: if used.contains(&f.name.name) {
-                    ast::Pattern::Bind(f.name.clone())
-                } else {
-                    ast::Pattern::Wildcard(f.name.span)
-                },
-                span: f.span,
-            })
-            .collect();
-        let trigger = ast::Trigger::Receive(ast::ReceivePattern {
-            message: message.name.clone(),
-            fields,
-            from: member.map(|(b, _)| ident(&b.name, origin)),
-            name: None,
-            span: origin,
-        });
-        let step = self.step_decl(origin, trigger, guard, body);
-        self.steps.push((step, origin));
-    }
-
-    fn gather_steps(&mut self, point: &str, cont: Cont<'p>, g: &'p LStmt) {
-        let LKind::Gather { binder, set, body } = &g.kind else {
-            return;
-        };
-        let seen = self.seen_var(g);
-        let origin = g.origin;
-        let add = |span| {
-            stmt(
-                StmtKind::Assign {
-                    target: name_expr(&seen, span),
-                    value: binary(
-                        BinaryOp::Add,
-                        name_expr(&seen, span),
-                        expr(ExprKind::SetLit(vec![name_expr(&binder.name, span)]), span),
-                    ),
-                },
-                span,
-            )
-        };
-        let from_member = |w: &Who| matches!(w, Who::Member(_, b) if *b == binder.name);
-        let inside = |next: usize| {
-            let mut c = cont.clone();
-            c.push(Frame {
-                stmts: body,
-                next,
-                kind: FrameKind::Gather(g),
-            });
-            c
-        };
-        match body.first().map(|s| &s.kind) {
-            Some(LKind::Recv { message, from }) if from_member(from) => {
-                let first = &body[0];
-                self.receive_step(point, first.origin, message, Some((binder, &seen)), Some(add(first.origin)), inside(1));
-            }
-            Some(LKind::Offer { arms })
-                if arms.iter().all(|a| matches!(a.first().map(|s| &s.kind), Some(LKind::Recv { from, .. }) if from_member(from))) =>
-            {
-                for arm in arms {
-                    let Some(first) = arm.first() else { continue };
-                    let LKind::Recv { message, .. } = &first.kind else {
-                        continue;
-                    };
-                    let mut c = inside(1);
-                    c.push(Frame {
-                        stmts: arm,
-                        next: 1,
-                        kind: FrameKind::Seq,
-                    });
-                    self.receive_step(point, first.origin, message, Some((binder, &seen)), Some(add(first.origin)), c);
-                }
-            }
-            Some(LKind::Recv { .. } | LKind::Offer { .. }) => {
-                let role = self.role;
-                self.errors.push(
-                    Diagnostic::error(
-                        body[0].origin,
-                        format!("`{role}` first waits for a message that is not from `{}`", binder.name),
-                    )
-                    .with_label(format!("inside `for {} in {set}`", binder.name))
-                    .with_secondary(origin, "the loop")
-                    .with_note(format!(
-                        "note: `{role}` deals with the members one at a time, in any order; it must learn which member from the first message, or act on its own"
-                    ))
-                    .with_note(format!("help: make `{}` send `{role}` the first message", binder.name)),
-                );
-            }
-            _ => {
-                let choose = stmt(
-                    StmtKind::Choose {
-                        name: binder.clone(),
-                        set: name_expr(set, origin),
-                        filter: Some(binary(
-                            BinaryOp::NotIn,
-                            name_expr(&binder.name, origin),
-                            name_expr(&seen, origin),
-                        )),
-                    },
-                    origin,
-                );
-                let mut stmts = vec![choose, add(origin)];
-                stmts.extend(self.walk(inside(0), Vec::new(), std::slice::from_ref(&binder.name)));
-                let step = self.step_decl(origin, internal(&format!("for_{point}"), origin), self.at_pc(point, origin), stmts);
-                self.steps.push((step, origin));
             }
         }
     }

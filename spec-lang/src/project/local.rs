@@ -21,10 +21,12 @@ pub(crate) struct LStmt {
 
 #[derive(Clone, Debug)]
 pub(crate) enum LKind {
-    /// Wait for a message from `from`.
+    /// Wait for a message from `from`; with `timeout`, the role may stop
+    /// waiting, run the block and go on as if the message had come.
     Recv {
         message: ast::MessageExpr,
         from: Who,
+        timeout: Option<ast::Block>,
     },
     /// Send a message (to every member, for a role set).
     Send {
@@ -42,19 +44,42 @@ pub(crate) enum LKind {
         otherwise: Vec<LStmt>,
     },
     /// A choice made elsewhere: each arm starts with a receipt of a
-    /// different message, which tells the role which arm it is in.
+    /// different message, which tells the role which arm it is in. `idle`:
+    /// in some branch the role does nothing at all, which is realisable
+    /// only when the choice ends a loop's body (the role then just waits
+    /// at the loop's head for the next round); otherwise it is this error.
     Offer {
         arms: Vec<Vec<LStmt>>,
+        idle: Option<Box<Diagnostic>>,
     },
     /// The part of a `for binder in set` that a role other than the set's
-    /// runs once per member.
+    /// runs once per member. `others`: the gatherer is itself a member of
+    /// `set` (an interrupt handler's member) and deals with the others only.
+    /// With `timeout`, it may stop waiting, run the block and go on after
+    /// the loop.
     Gather {
         binder: ast::Ident,
         set: String,
         body: Vec<LStmt>,
+        others: bool,
+        timeout: Option<ast::Block>,
     },
     Loop {
         body: Vec<LStmt>,
+    },
+    /// An `interruptible` block, in the program of its handler's role set:
+    /// `body` is the member's part of the block; a member that times out
+    /// while it waits inside it (and `cond` holds) runs `as_member`; a
+    /// member that receives the handler's first message while it waits
+    /// inside the block, or after it, runs `as_other`, which starts with
+    /// that receipt.
+    Interrupt {
+        body: Vec<LStmt>,
+        member: ast::Ident,
+        cond: Option<ast::Expr>,
+        as_member: Vec<LStmt>,
+        as_other: Vec<LStmt>,
+        handler: Span,
     },
 }
 
@@ -70,9 +95,63 @@ pub(crate) fn project_role(
         role,
         next: 0,
         binder: None,
+        persona: None,
         errors,
     };
-    p.block(&chor.body)
+    let program = p.block(&chor.body);
+    idle_errors(&program, p.errors);
+    program
+}
+
+/// Reports the choices a role sits out in some branch, except where that
+/// is realisable (see [`LKind::Offer`]).
+fn idle_errors(program: &[LStmt], errors: &mut Vec<Diagnostic>) {
+    for s in program {
+        match &s.kind {
+            LKind::Offer { arms, idle } => {
+                if let Some(d) = idle {
+                    errors.push((**d).clone());
+                }
+                arms.iter().for_each(|a| idle_errors(a, errors));
+            }
+            LKind::Choice {
+                then, otherwise, ..
+            } => {
+                idle_errors(then, errors);
+                idle_errors(otherwise, errors);
+            }
+            LKind::Gather { body, .. } | LKind::Loop { body } => idle_errors(body, errors),
+            LKind::Interrupt {
+                body,
+                as_member,
+                as_other,
+                ..
+            } => {
+                idle_errors(body, errors);
+                idle_errors(as_member, errors);
+                idle_errors(as_other, errors);
+            }
+            LKind::Recv { .. } | LKind::Send { .. } | LKind::Local { .. } => {}
+        }
+    }
+}
+
+/// Which part a member of the handler's role set plays in an interrupt
+/// handler whose member (the one that timed out) is named by the string.
+#[derive(Clone)]
+enum Persona {
+    /// The member that timed out.
+    Member(String, String),
+    /// Any other member of the set.
+    Other(String, String),
+}
+
+impl Persona {
+    fn member(&self) -> (&str, &str) {
+        match self {
+            Persona::Member(b, set) | Persona::Other(b, set) => (b, set),
+        }
+    }
 }
 
 struct Projector<'e, 'a> {
@@ -81,6 +160,8 @@ struct Projector<'e, 'a> {
     next: u32,
     /// The enclosing `for`'s binder and role set.
     binder: Option<(String, String)>,
+    /// Inside an interrupt handler: the part this role plays.
+    persona: Option<Persona>,
     errors: &'e mut Vec<Diagnostic>,
 }
 
@@ -95,20 +176,49 @@ impl Projector<'_, '_> {
     }
 
     fn who(&self, e: &ast::Expr) -> Option<Who> {
-        let binder = self.binder.as_ref().map(|(b, r)| (b.as_str(), r.as_str()));
-        self.env.who(e, binder).ok()
+        let binders: Vec<(&str, &str)> = self
+            .binder
+            .iter()
+            .map(|(b, r)| (b.as_str(), r.as_str()))
+            .chain(self.persona.as_ref().map(Persona::member))
+            .collect();
+        self.env.who(e, &binders).ok()
     }
 
+    /// Whether this role (in its persona, inside an interrupt handler) is
+    /// the participant `who`. In a handler, the role set's name means the
+    /// members other than the one that timed out.
     fn mine(&self, who: &Option<Who>) -> bool {
-        who.as_ref().is_some_and(|w| w.role() == self.role)
+        let Some(w) = who else {
+            return false;
+        };
+        if w.role() != self.role {
+            return false;
+        }
+        match (&self.persona, w) {
+            (None, _) => true,
+            (Some(Persona::Member(b, _)), Who::Member(_, m)) => m == b,
+            (Some(Persona::Member(..)), _) => false,
+            (Some(Persona::Other(b, _)), Who::Member(_, m)) => m != b,
+            (Some(Persona::Other(..)), _) => true,
+        }
     }
 
     /// The binder that means the acting instance in this role's program.
     fn self_name(&self) -> Option<&str> {
-        match &self.binder {
-            Some((b, r)) if r == self.role => Some(b),
+        match (&self.persona, &self.binder) {
+            (Some(Persona::Member(b, _)), _) => Some(b),
+            (_, Some((b, r))) if r == self.role => Some(b),
             _ => None,
         }
+    }
+
+    /// A timeout's block at this role, if the timeout is this role's.
+    fn timeout_at(&self, timeout: &Option<ast::ChorTimeout>) -> Option<ast::Block> {
+        let t = timeout.as_ref()?;
+        let me = self.self_name().map(str::to_string);
+        self.mine(&self.who(&t.at))
+            .then(|| scope::subst_block(&t.body, me.as_deref()))
     }
 
     fn block(&mut self, block: &ast::ChorBlock) -> Vec<LStmt> {
@@ -123,7 +233,12 @@ impl Projector<'_, '_> {
         let me = self.self_name().map(str::to_string);
         let me = me.as_deref();
         match &stmt.kind {
-            ChorStmtKind::Interact { from, to, message } => {
+            ChorStmtKind::Interact {
+                from,
+                to,
+                message,
+                timeout,
+            } => {
                 let f = self.who(from);
                 let t = self.who(to);
                 if self.mine(&f)
@@ -136,7 +251,15 @@ impl Projector<'_, '_> {
                     && let Some(from) = f
                 {
                     let message = message.clone();
-                    out.push(self.mk(stmt.span, LKind::Recv { message, from }));
+                    let timeout = self.timeout_at(timeout);
+                    out.push(self.mk(
+                        stmt.span,
+                        LKind::Recv {
+                            message,
+                            from,
+                            timeout,
+                        },
+                    ));
                 }
             }
             ChorStmtKind::Local { at, body } => {
@@ -169,20 +292,29 @@ impl Projector<'_, '_> {
                     ));
                 } else if shape(&t) == shape(&e) {
                     out.extend(t);
-                } else if let Some(arms) = self.offer(stmt, at, [t, e], otherwise.is_some()) {
-                    out.push(self.mk(stmt.span, LKind::Offer { arms }));
+                } else if let Some((arms, idle)) = self.offer(stmt, at, [t, e], otherwise.is_some())
+                {
+                    out.push(self.mk(stmt.span, LKind::Offer { arms, idle }));
                 }
             }
-            ChorStmtKind::For { name, set, body } => {
+            ChorStmtKind::For {
+                name,
+                set,
+                body,
+                timeout,
+            } => {
                 let ast::ExprKind::Name(set_name) = &set.kind else {
                     return;
                 };
+                let timeout_block = self.timeout_at(timeout);
                 let saved = self
                     .binder
                     .replace((name.name.clone(), set_name.name.clone()));
                 let b = self.block(body);
                 self.binder = saved;
-                if set_name.name == self.role {
+                let others =
+                    matches!(&self.persona, Some(Persona::Member(_, set)) if *set == set_name.name);
+                if set_name.name == self.role && !others {
                     out.extend(b);
                 } else if !b.is_empty() {
                     out.push(self.mk(
@@ -191,12 +323,67 @@ impl Projector<'_, '_> {
                             binder: name.clone(),
                             set: set_name.name.clone(),
                             body: b,
+                            others,
+                            timeout: timeout_block,
                         },
                     ));
+                } else if let Some(t) = timeout {
+                    self.errors.push(
+                        Diagnostic::error(
+                            t.at.span,
+                            format!("`{}` does not wait in this loop", self.role),
+                        )
+                        .with_label("so it has nothing to time out on")
+                        .with_secondary(stmt.span, "the loop")
+                        .with_note(
+                            "help: remove the timeout, or let the members send to it in the loop",
+                        ),
+                    );
                 }
             }
-            ChorStmtKind::Loop { body } => {
+            ChorStmtKind::Interruptible { body, handler } => {
                 let b = self.block(body);
+                if handler.set.name != self.role {
+                    out.extend(b);
+                    return;
+                }
+                let member = handler.member.name.clone();
+                let set = handler.set.name.clone();
+                let saved = self
+                    .persona
+                    .replace(Persona::Member(member.clone(), set.clone()));
+                let as_member = self.block(&handler.body);
+                self.persona = Some(Persona::Other(member.clone(), set));
+                let as_other = self.block(&handler.body);
+                self.persona = saved;
+                let cond = handler
+                    .cond
+                    .as_ref()
+                    .map(|c| scope::subst_expr(c, Some(&member)));
+                out.push(self.mk(
+                    stmt.span,
+                    LKind::Interrupt {
+                        body: b,
+                        member: handler.member.clone(),
+                        cond,
+                        as_member,
+                        as_other,
+                        handler: handler.span,
+                    },
+                ));
+            }
+            ChorStmtKind::Loop { body } => {
+                let mut b = self.block(body);
+                // A choice that ends the loop's body may leave this role out
+                // of a branch: it waits at the loop's head, which is where
+                // the choice's other branches begin.
+                if let Some(LStmt {
+                    kind: LKind::Offer { idle, .. },
+                    ..
+                }) = b.last_mut()
+                {
+                    *idle = None;
+                }
                 if !b.is_empty() {
                     out.push(self.mk(stmt.span, LKind::Loop { body: b }));
                 }
@@ -212,8 +399,9 @@ impl Projector<'_, '_> {
         at: &ast::Expr,
         branches: [Vec<LStmt>; 2],
         has_else: bool,
-    ) -> Option<Vec<Vec<LStmt>>> {
+    ) -> Option<(Vec<Vec<LStmt>>, Idle)> {
         let role = self.role;
+        let mut idle: Option<Box<Diagnostic>> = None;
         let decider = match self.who(at) {
             Some(w) => match w {
                 Who::Member(_, b) => b,
@@ -238,7 +426,18 @@ impl Projector<'_, '_> {
                 Some(LKind::Offer { .. }) => {
                     let mut branch = branch;
                     let first = branch.remove(0);
-                    if let LKind::Offer { arms: inner } = first.kind {
+                    if let LKind::Offer {
+                        arms: inner,
+                        idle: inner_idle,
+                    } = first.kind
+                    {
+                        match inner_idle {
+                            // The inner choice's idle branch would go on
+                            // with the rest of this branch: not realisable.
+                            Some(d) if !branch.is_empty() => self.errors.push(*d),
+                            Some(d) => idle = idle.or(Some(d)),
+                            None => {}
+                        }
                         for mut arm in inner {
                             arm.extend(branch.iter().cloned());
                             arms.push(arm);
@@ -266,17 +465,22 @@ impl Projector<'_, '_> {
                             ),
                         ),
                     };
-                    self.errors.push(
-                        Diagnostic::error(
-                            at.span,
-                            format!(
-                                "{who} cannot learn the outcome of the `if` at {where_}; send it a message in each branch"
-                            ),
-                        )
-                        .with_label(format!("{decider} decides here, but {who} acts differently in the two branches"))
-                        .with_secondary(branch_span(stmt, index).unwrap_or(stmt.span), label)
-                        .with_note(note),
-                    );
+                    let d = Diagnostic::error(
+                        at.span,
+                        format!(
+                            "{who} cannot learn the outcome of the `if` at {where_}; send it a message in each branch"
+                        ),
+                    )
+                    .with_label(format!("{decider} decides here, but {who} acts differently in the two branches"))
+                    .with_secondary(branch_span(stmt, index).unwrap_or(stmt.span), label)
+                    .with_note(note);
+                    if first.is_none() {
+                        idle = Some(Box::new(d.with_note(
+                            "note: a role may sit out a branch when the `if` ends the body of a `loop`",
+                        )));
+                        continue;
+                    }
+                    self.errors.push(d);
                     return None;
                 }
             }
@@ -306,9 +510,12 @@ impl Projector<'_, '_> {
                 }
             }
         }
-        Some(arms)
+        Some((arms, idle))
     }
 }
+
+/// The error a role's idle branch would be, unless the choice ends a loop.
+type Idle = Option<Box<Diagnostic>>;
 
 /// Calls `f` with every field name the program receives.
 pub(crate) fn received_fields(program: &[LStmt], f: &mut dyn FnMut(&str)) {
@@ -322,8 +529,18 @@ pub(crate) fn received_fields(program: &[LStmt], f: &mut dyn FnMut(&str)) {
                 received_fields(then, f);
                 received_fields(otherwise, f);
             }
-            LKind::Offer { arms } => arms.iter().for_each(|a| received_fields(a, f)),
+            LKind::Offer { arms, .. } => arms.iter().for_each(|a| received_fields(a, f)),
             LKind::Gather { body, .. } | LKind::Loop { body } => received_fields(body, f),
+            LKind::Interrupt {
+                body,
+                as_member,
+                as_other,
+                ..
+            } => {
+                received_fields(body, f);
+                received_fields(as_member, f);
+                received_fields(as_other, f);
+            }
         }
     }
 }
@@ -353,7 +570,11 @@ pub(crate) fn shape(stmts: &[LStmt]) -> String {
     let mut out = String::new();
     for s in stmts {
         let text = match &s.kind {
-            LKind::Recv { message, from } => format!("recv {message:?} {from:?}"),
+            LKind::Recv {
+                message,
+                from,
+                timeout,
+            } => format!("recv {message:?} {from:?} {timeout:?}"),
             LKind::Send { message, to } => format!("send {message:?} {to:?}"),
             LKind::Local { body } => format!("local {body:?}"),
             LKind::Choice {
@@ -365,14 +586,38 @@ pub(crate) fn shape(stmts: &[LStmt]) -> String {
                 shape(then),
                 shape(otherwise)
             ),
-            LKind::Offer { arms } => {
+            LKind::Offer { arms, .. } => {
                 let arms: Vec<String> = arms.iter().map(|a| shape(a)).collect();
                 format!("offer {{{}}}", arms.join("|"))
             }
-            LKind::Gather { binder, set, body } => {
-                format!("gather {} {set} {{{}}}", binder.name, shape(body))
+            LKind::Gather {
+                binder,
+                set,
+                body,
+                others,
+                timeout,
+            } => {
+                format!(
+                    "gather {} {set} {others} {{{}}} {timeout:?}",
+                    binder.name,
+                    shape(body)
+                )
             }
             LKind::Loop { body } => format!("loop {{{}}}", shape(body)),
+            LKind::Interrupt {
+                body,
+                member,
+                cond,
+                as_member,
+                as_other,
+                ..
+            } => format!(
+                "interrupt {} {cond:?} {{{}}} {{{}}} {{{}}}",
+                member.name,
+                shape(body),
+                shape(as_member),
+                shape(as_other)
+            ),
         };
         out.push_str(&strip_spans(&text));
         out.push(';');

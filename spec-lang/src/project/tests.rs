@@ -24,6 +24,18 @@ fn projects_two_phase_commit_into_steps_with_program_counters() {
 }
 
 #[test]
+fn projects_three_phase_commit_with_timeouts_and_an_interrupt_handler() {
+    let source = include_str!("../../../specs/3pc_chor.spec");
+    assert_user_sees!(source, projected(source));
+}
+
+#[test]
+fn projects_chain_replication_where_two_servers_sit_out_reads() {
+    let source = include_str!("../../../specs/chain_chor.spec");
+    assert_user_sees!(source, projected(source));
+}
+
+#[test]
 fn projects_a_loop_of_requests_and_replies() {
     let source = "protocol PingPong
 role Client { var sent: 0..3 = 0 }

@@ -231,6 +231,7 @@ impl Cx<'_> {
         let mut network = ir::Network {
             kind: ir::NetworkKind::Bag,
             max_in_flight: None,
+            synchronous: false,
             loss: None,
             duplication: None,
             partition: None,
@@ -258,6 +259,7 @@ impl Cx<'_> {
                 ast::NetworkKind::Fifo => ir::NetworkKind::Fifo,
             };
             network.span = decl.span;
+            network.synchronous = decl.synchronous;
             if let Some(e) = &decl.max_in_flight {
                 network.max_in_flight = self.bound(e, 1, "`max_in_flight`");
             }

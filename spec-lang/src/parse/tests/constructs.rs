@@ -463,6 +463,9 @@ fn parses_choreographies() {
            r -> TM: Vote { yes: true, rm: r };\n\
            at TM { decided := true }\n\
            if at TM: all_yes { TM -> RM: Commit } else if at TM: any_no { loop { TM -> RM: Abort } } else { }\n\
+           TM -> RM: Ask timeout at RM { gave_up := true }\n\
+           for r in RM { r -> TM: Ans } timeout at TM { late := true; skip }\n\
+           interruptible { TM -> RM: Go } on timeout at b in RM when waiting { b -> RM: Help }\n\
          }",
     ) else {
         panic!()
@@ -473,13 +476,22 @@ fn parses_choreographies() {
         .stmts
         .iter()
         .map(|s| match &s.kind {
-            ChorStmtKind::Interact { from, to, message } => {
+            ChorStmtKind::Interact {
+                from,
+                to,
+                message,
+                timeout,
+            } => {
                 format!(
-                    "{} -> {}: {} {}",
+                    "{} -> {}: {} {}{}",
                     sexp(from),
                     sexp(to),
                     message.name,
-                    message.fields.len()
+                    message.fields.len(),
+                    timeout
+                        .as_ref()
+                        .map(|t| format!(" timeout at {} {}", sexp(&t.at), t.body.stmts.len()))
+                        .unwrap_or_default()
                 )
             }
             ChorStmtKind::Local { at, body } => format!("at {} {}", sexp(at), body.stmts.len()),
@@ -516,10 +528,31 @@ fn parses_choreographies() {
                     then.stmts.len()
                 )
             }
-            ChorStmtKind::For { name, set, body } => {
-                format!("for {name} in {} {}", sexp(set), body.stmts.len())
+            ChorStmtKind::For {
+                name,
+                set,
+                body,
+                timeout,
+            } => {
+                format!(
+                    "for {name} in {} {}{}",
+                    sexp(set),
+                    body.stmts.len(),
+                    timeout
+                        .as_ref()
+                        .map(|t| format!(" timeout at {} {}", sexp(&t.at), t.body.stmts.len()))
+                        .unwrap_or_default()
+                )
             }
             ChorStmtKind::Loop { body } => format!("loop {}", body.stmts.len()),
+            ChorStmtKind::Interruptible { body, handler } => format!(
+                "interruptible {} on timeout at {} in {} when {} {}",
+                body.stmts.len(),
+                handler.member,
+                handler.set,
+                handler.cond.as_ref().map(sexp).unwrap_or_default(),
+                handler.body.stmts.len()
+            ),
         })
         .collect();
     assert_eq!(
@@ -529,6 +562,9 @@ fn parses_choreographies() {
             "r -> TM: Vote 2",
             "at TM 1",
             "if at TM: all_yes 1 Some(\"elif at TM then 1 else Some(0)\")",
+            "TM -> RM: Ask 0 timeout at RM 1",
+            "for r in RM 1 timeout at TM 2",
+            "interruptible 1 on timeout at b in RM when waiting 1",
         ]
     );
 }
