@@ -51,7 +51,8 @@ pub fn estimate(done: &[LevelTime], now: Now, bounds: Bounds) -> Option<Duration
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b)?,
     };
-    (secs.is_finite() && secs >= 0.0 && secs < 1e12)
+    (0.0..1e12)
+        .contains(&secs)
         .then(|| Duration::from_secs(secs.ceil() as u64))
 }
 

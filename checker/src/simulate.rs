@@ -681,6 +681,3 @@ fn replay(engine: &Engine<'_>, path: &[u32], last: u64) -> Result<Trace, String>
         loop_at: None,
     })
 }
-
-#[cfg(test)]
-mod tests;

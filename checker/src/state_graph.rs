@@ -78,7 +78,7 @@ pub enum GraphError {
     /// More states or edges than the bounds allow.
     TooLarge { states: u64, edges: u64 },
     /// The spec cannot be set up, or a predicate fails to evaluate.
-    Spec(CheckError),
+    Spec(Box<CheckError>),
 }
 
 /// Builds the reachable state graph, or refuses once it outgrows the
@@ -96,11 +96,11 @@ pub fn state_graph(spec: &Spec, config: &GraphConfig) -> Result<StateGraph, Grap
         spec
     };
     let spec_error = |message: String, span| {
-        GraphError::Spec(CheckError {
+        GraphError::Spec(Box::new(CheckError {
             message,
             span,
             trace: None,
-        })
+        }))
     };
     let model = Model::new(spec, config.symmetry).map_err(|e| spec_error(e.message, e.span))?;
     let machine = Machine::new(spec, &model).map_err(|e| spec_error(e.message, e.span))?;

@@ -2,22 +2,12 @@
 //! specs/bugs/ with a fixed seed, and a seed names one report for any
 //! number of workers.
 
-use checker::{
-    CheckConfig, CheckOutcome, SimulateConfig, Verdict, ViolationKind, check, json_summary,
-    simulate,
-};
+use checker::{CheckConfig, CheckOutcome, SimulateConfig, Verdict, ViolationKind, check, simulate};
 use spec_lang::ir::Spec;
 
-fn library_spec(path: &str) -> Spec {
-    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs")
-        .join(path);
-    let source = std::fs::read_to_string(&full).expect("the library specs are in the repository");
-    match spec_lang::compile(&source, &[]) {
-        Ok(compiled) => compiled.spec,
-        Err(diagnostics) => panic!("{}", spec_lang::render(path, &source, &diagnostics, false)),
-    }
-}
+#[path = "support/run.rs"]
+mod support;
+use support::{library_spec, stable_json as stable};
 
 fn sim_config(seed: u64, runs: u64, workers: usize, check_deadlock: bool) -> SimulateConfig {
     SimulateConfig {
@@ -31,17 +21,6 @@ fn sim_config(seed: u64, runs: u64, workers: usize, check_deadlock: bool) -> Sim
 
 fn run(spec: &Spec, config: &SimulateConfig) -> CheckOutcome {
     simulate(spec, config, &|_| {})
-}
-
-/// The summary without what depends on timing or the worker count.
-fn stable(spec: &Spec, out: &CheckOutcome) -> String {
-    let mut v = json_summary(spec, out);
-    if let Some(obj) = v.as_object_mut() {
-        for key in ["elapsed_ms", "states_per_sec", "workers"] {
-            obj.remove(key);
-        }
-    }
-    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 /// A planted bug, the seed and number of walks that find it, and the

@@ -127,10 +127,10 @@ pub fn text_coverage(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'_>) ->
     if c.branches.is_empty() {
         out.push_str("No step has an `if`.\n");
     } else if idle.is_empty() {
-        out.push_str(&format!(
-            "Every branch of the {} `if` statements ran.\n",
-            c.branches.len()
-        ));
+        out.push_str(&match c.branches.len() {
+            1 => "Both branches of the one `if` statement ran.\n".to_string(),
+            n => format!("Every branch of the {n} `if` statements ran.\n"),
+        });
     } else {
         out.push_str(&format!(
             "Branches that never ran ({} of the {} `if` statements):\n\n",

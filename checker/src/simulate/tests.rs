@@ -1,1 +1,0 @@
-//! Simulation on small specs built in the tests.
