@@ -1,15 +1,13 @@
 //! `specc check FILE`: compile the spec, explore it, report the verdict.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 
-use checker::{CheckConfig, CheckOutcome, Verdict};
+use checker::{CheckConfig, GraphConfig, GraphError};
 use spec_lang::ir;
 
-use crate::chart;
-use crate::cli::{CheckArgs, Exit, Format, When};
-use crate::counterexample;
-use crate::progress::ProgressLine;
+use crate::cli::{CheckArgs, Exit, When};
+use crate::progress::{ProgressLine, group};
+use crate::report::{self, Report};
 use crate::spec_file::{self, SpecFile};
 use crate::terminal;
 
@@ -26,6 +24,13 @@ pub fn run(args: &CheckArgs) -> Exit {
 
     terminal::print_diagnostics(&name, &source, &liveness_notes(&spec, args));
 
+    let graph_written = match write_graph(args, &spec) {
+        Ok(note) => note,
+        Err(message) => {
+            terminal::print_error(&message);
+            return Exit::Usage;
+        }
+    };
     let spill = match spill_config(args) {
         Ok(s) => s,
         Err(message) => {
@@ -34,7 +39,9 @@ pub fn run(args: &CheckArgs) -> Exit {
         }
     };
     let config = CheckConfig {
-        workers: args.workers.map_or_else(default_workers, usize::from),
+        workers: args
+            .workers
+            .map_or_else(report::default_workers, usize::from),
         symmetry: !args.no_symmetry,
         max_states: args.max_states,
         max_depth: args.max_depth,
@@ -52,74 +59,63 @@ pub fn run(args: &CheckArgs) -> Exit {
         checker::check(&spec, &config, &|p| line.update(p))
     };
 
-    if let Err(message) = write_counterexample(args, &spec, &outcome, &name, &source) {
-        terminal::print_error(&message);
-        return Exit::Usage;
-    }
-    match args.format {
-        Format::Json => {
-            let summary = checker::json_summary(&spec, &outcome);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
-        }
-        Format::Text => {
-            terminal::print_diagnostics(&name, &source, &checker::diagnostics(&outcome));
-            let locate = |span: ir::Span| {
-                let (line, column) = spec_lang::line_column(&source, span.start);
-                Some(format!("{line}:{column}"))
-            };
-            print!("{}", checker::text_report_located(&spec, &outcome, &locate));
-        }
-    }
-    match outcome.result {
-        Verdict::Ok => Exit::Ok,
-        Verdict::Violation => Exit::Violation,
-        Verdict::Error => Exit::Usage,
-        Verdict::Incomplete { .. } => Exit::Incomplete,
-    }
-}
-
-fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
-}
-
-/// Writes the counterexample (or the trace that reached an error) as an
-/// ITF trace, a chart and a viewer page, as asked. Without one there is
-/// nothing to write, which is said on stderr.
-fn write_counterexample(
-    args: &CheckArgs,
-    spec: &ir::Spec,
-    outcome: &CheckOutcome,
-    name: &str,
-    source: &str,
-) -> Result<(), String> {
-    let wanted: Vec<&Path> = [&args.trace_out, &args.chart, &args.html]
-        .into_iter()
-        .flatten()
-        .map(PathBuf::as_path)
-        .collect();
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    let Some(doc) = counterexample::itf(outcome, spec, name, source) else {
-        for path in wanted {
-            eprintln!(
-                "note: no counterexample, so nothing was written to `{}`",
-                path.display()
-            );
-        }
-        return Ok(());
+    let report = Report {
+        format: args.format,
+        trace_out: args.trace_out.as_deref(),
+        chart: args.chart.as_deref(),
+        html: args.html.as_deref(),
+        coverage: args.coverage,
     };
-    if let Some(path) = &args.trace_out {
-        let text = serde_json::to_string_pretty(&doc)
-            .map_err(|e| format!("cannot encode the trace: {e}"))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    let file = SpecFile { name, source, spec };
+    let exit = report::finish(&report, &file, &outcome);
+    if let Some(written) = graph_written {
+        eprintln!("{written}");
     }
-    chart::write(&doc, args.chart.as_deref(), args.html.as_deref())
-        .map_err(|e| format!("cannot draw the counterexample: {e}"))
+    exit
+}
+
+/// Writes the state graph when asked; an error (the graph is too large,
+/// the file cannot be written) is the command line's problem. On success
+/// returns the note to print after the report.
+fn write_graph(args: &CheckArgs, spec: &ir::Spec) -> Result<Option<String>, String> {
+    let Some(path) = &args.graph else {
+        return Ok(None);
+    };
+    let config = GraphConfig {
+        symmetry: !args.no_symmetry,
+        check_deadlock: !args.no_deadlock,
+    };
+    match checker::state_graph(spec, &config) {
+        Ok(graph) => {
+            std::fs::write(path, checker::dot_graph(spec, &graph))
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            Ok(Some(format!(
+                "note: wrote the state graph ({} states, {} transitions) to `{}`",
+                graph.states.len(),
+                graph.edges.len(),
+                path.display()
+            )))
+        }
+        Err(GraphError::TooLarge { states, edges }) => Err(format!(
+            "the state graph is too large for --graph: it has more than {} (found {} states and {} transitions so far); \
+             --graph draws at most {} states and {} transitions, because a larger drawing cannot be read and Graphviz lays it out slowly; \
+             make the space smaller (--param, a state constraint) or use --coverage to see what the steps do",
+            if states > checker::MAX_GRAPH_STATES {
+                format!("{} states", group(checker::MAX_GRAPH_STATES))
+            } else {
+                format!("{} transitions", group(checker::MAX_GRAPH_EDGES))
+            },
+            group(states),
+            group(edges),
+            group(checker::MAX_GRAPH_STATES),
+            group(checker::MAX_GRAPH_EDGES),
+        )),
+        // The check reports the spec's error with its place.
+        Err(GraphError::Spec(e)) => Ok(Some(format!(
+            "note: no state graph was written: {}",
+            e.message
+        ))),
+    }
 }
 
 /// Warnings about what makes a liveness verdict weaker than it looks: the

@@ -17,6 +17,10 @@ pub struct Cli {
 pub enum Command {
     /// Check a spec: parse, type-check, then explore every reachable state.
     Check(CheckArgs),
+    /// Walk a spec's state space at random, checking every state the walks
+    /// visit: for spaces too large to exhaust. The same seed gives the same
+    /// walks and report for any number of workers.
+    Simulate(SimulateArgs),
     /// Print each role's steps projected from the spec's choreography.
     Project(ProjectArgs),
     /// Generate a Cargo crate with per-role Rust code from a spec.
@@ -126,6 +130,60 @@ pub struct CheckArgs {
     /// When to show the progress line on stderr.
     #[arg(long, value_enum, default_value_t = When::Auto)]
     pub progress: When,
+    /// Print the coverage table after the report: the transitions each step
+    /// and fault produced, and the `if` branches that never ran.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write the reachable state graph in Graphviz's dot language to this
+    /// file (small spaces only: at most 2,000 states and 20,000
+    /// transitions).
+    #[arg(long, value_name = "FILE.dot")]
+    pub graph: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// The spec file.
+    pub file: PathBuf,
+    /// Override a parameter's default value (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param_override)]
+    pub params: Vec<ParamOverride>,
+    /// How many walks to run at most (the simulation stops after the first
+    /// batch of 256 walks in which one finds a violation).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: u64,
+    /// The longest walk, in states (the initial state counts as 1).
+    #[arg(long, value_name = "D", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub depth: u32,
+    /// The seed the walks are drawn from.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads [default: one per core]; the result never depends on
+    /// it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+    /// Do not report states without successors as deadlocks.
+    #[arg(long)]
+    pub no_deadlock: bool,
+    /// How to print the result: a readable report, or a JSON summary.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the violating walk as an ITF trace to this file.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+    /// Write the violating walk as a message-sequence chart (SVG).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+    /// Write the violating walk as a self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// When to show the progress line on stderr.
+    #[arg(long, value_enum, default_value_t = When::Auto)]
+    pub progress: When,
+    /// Print the coverage table after the report: the transitions the walks
+    /// took per step and fault, and the `if` branches that never ran.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,8 @@ mod counterexample;
 mod generate;
 mod progress;
 mod project;
+mod report;
+mod simulate;
 mod spec_file;
 mod terminal;
 mod validate;
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Check(args) => check::run(&args),
+        cli::Command::Simulate(args) => simulate::run(&args),
         cli::Command::Project(args) => project::run(&args),
         cli::Command::Gen(args) => generate::run(&args),
         cli::Command::Validate(args) => validate::run(&args),

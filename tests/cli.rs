@@ -575,3 +575,164 @@ fn catches_primary_backup_taking_over_without_the_arbiter() {
         1,
     );
 }
+
+#[test]
+fn prints_coverage_and_warns_of_a_step_that_can_never_fire() {
+    check_exit(
+        "coverage_turnstile",
+        &[
+            "check",
+            "tests/inspect/turnstile.spec",
+            "--coverage",
+            "--workers",
+            "1",
+        ],
+        0,
+    );
+}
+
+#[test]
+fn coverage_of_a_stopped_search_proves_nothing_and_warns_of_nothing() {
+    let run = check_exit(
+        "coverage_turnstile_stopped",
+        &[
+            "check",
+            "tests/inspect/turnstile.spec",
+            "--coverage",
+            "--max-states",
+            "2",
+        ],
+        3,
+    );
+    assert!(!run.stderr.contains("can never fire"), "{}", run.stderr);
+}
+
+#[test]
+fn writes_the_state_graph_of_a_small_spec_in_dot() {
+    let dot = temp_file("turnstile.dot", b"");
+    let args = [
+        "check",
+        "tests/inspect/turnstile.spec",
+        "--graph",
+        arg(&dot),
+    ];
+    let run = specc(&args);
+    assert_eq!(run.code, 0, "{}", transcript(&args, &run));
+    assert!(
+        run.stderr
+            .contains("wrote the state graph (5 states, 4 transitions)")
+    );
+    let text = std::fs::read_to_string(&dot).expect("the graph was written");
+    insta::assert_snapshot!("graph_turnstile", text);
+    // Graphviz must accept it, where it is installed.
+    match Command::new("dot").arg("-Tsvg").arg(&dot).output() {
+        Ok(out) => assert!(
+            out.status.success() && out.stdout.starts_with(b"<?xml"),
+            "dot refused the graph: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => eprintln!("skipped: Graphviz's `dot` is not installed"),
+    }
+}
+
+#[test]
+fn refuses_to_draw_a_state_graph_too_large_to_read() {
+    let dot = repo().join("target/raft-graph-never-written.dot");
+    let _ = std::fs::remove_file(&dot);
+    check_exit(
+        "graph_too_large",
+        &[
+            "check",
+            "specs/raft.spec",
+            "--graph",
+            "target/raft-graph-never-written.dot",
+        ],
+        2,
+    );
+    assert!(!dot.exists());
+}
+
+#[test]
+fn simulate_finds_the_early_commit_with_a_fixed_seed() {
+    check_exit(
+        "simulate_2pc_commit_early",
+        &[
+            "simulate",
+            "specs/bugs/2pc_commit_early.spec",
+            "--seed",
+            "1",
+            "--runs",
+            "256",
+        ],
+        1,
+    );
+}
+
+#[test]
+fn simulate_of_a_spec_that_holds_reports_its_walks_and_coverage() {
+    check_exit(
+        "simulate_2pc",
+        &[
+            "simulate",
+            "specs/2pc.spec",
+            "--seed",
+            "7",
+            "--runs",
+            "300",
+            "--depth",
+            "30",
+            "--coverage",
+        ],
+        0,
+    );
+}
+
+#[test]
+fn simulate_reports_the_same_walk_and_trace_for_any_worker_count() {
+    let strip = |mut v: serde_json::Value| {
+        let object = v.as_object_mut().expect("the summary is an object");
+        for key in ["elapsed_ms", "states_per_sec", "workers"] {
+            object.remove(key);
+        }
+        v
+    };
+    for (spec, seed) in [
+        ("specs/bugs/raft_no_uptodate_check.spec", "100"),
+        ("specs/bugs/chain_ack_at_head.spec", "5"),
+        ("specs/3pc.spec", "2"),
+    ] {
+        let runs: Vec<(serde_json::Value, String)> = ["1", "2", "3"]
+            .iter()
+            .map(|w| {
+                let itf = temp_file(&format!("walk-{w}.itf.json"), b"");
+                let _ = std::fs::remove_file(&itf);
+                let summary = strip(json(&[
+                    "simulate",
+                    spec,
+                    "--seed",
+                    seed,
+                    "--runs",
+                    "512",
+                    "--format",
+                    "json",
+                    "--workers",
+                    w,
+                    "--trace-out",
+                    arg(&itf),
+                ]));
+                (summary, std::fs::read_to_string(&itf).unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(runs[0], runs[1], "{spec}: 1 vs 2 workers");
+        assert_eq!(runs[0], runs[2], "{spec}: 1 vs 3 workers");
+    }
+}
+
+#[test]
+fn simulate_refuses_zero_runs_and_a_zero_depth() {
+    for flag in ["--runs", "--depth"] {
+        let run = specc(&["simulate", "specs/2pc.spec", flag, "0"]);
+        assert_eq!(run.code, 2, "{flag}: {}", run.stderr);
+        assert!(run.stderr.contains(flag), "{}", run.stderr);
+    }
+}

@@ -41,7 +41,7 @@ mod ops;
 mod stmt;
 
 pub use expr::{Elem, Load, Place, compile_expr, elem_part, scalar};
-pub use stmt::{Actor, Block, Run, Sent, compile_block, execute, execute_plain, has_choose};
+pub use stmt::{Actor, Block, CStmt, Run, Sent, compile_block, execute, execute_plain, has_choose};
 
 /// A runtime error, boxed so results stay two words.
 pub type Fail = Box<EvalError>;

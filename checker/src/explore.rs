@@ -39,6 +39,8 @@ use spec_lang::ir::Temporal;
 
 use crate::canon::Engine;
 use crate::compile::Locals;
+use crate::coverage::{self, Tally};
+use crate::eta;
 use crate::eval::EvalError;
 use crate::fingerprint::fingerprint_words;
 use crate::frontier::{self, Level, LevelBuilder, SpillFile};
@@ -90,6 +92,8 @@ struct ChunkOut {
     event: Option<Event>,
     /// A state at the depth bound had a successor not seen yet.
     truncated: bool,
+    /// What the chunk's states ran, counted like `generated`.
+    coverage: Tally,
 }
 
 /// Everything the workers share while exploring.
@@ -123,6 +127,12 @@ struct Explorer<'a> {
     last_report: Mutex<Instant>,
     internals: Internals,
     workers: usize,
+    /// What the finished levels ran (see `coverage.rs`).
+    coverage: Tally,
+    /// The finished levels' sizes and times, and when the current level
+    /// started, for the estimate of the time left.
+    levels: Vec<eta::LevelTime>,
+    level_started: Instant,
 }
 
 /// The counts reported with a result.
@@ -226,6 +236,9 @@ fn check_with(
         last_report: Mutex::new(start),
         internals,
         workers,
+        coverage: Tally::new(&machine),
+        levels: Vec::new(),
+        level_started: start,
     };
     let outcome = pool.install(move || explorer.run());
     if outcome.result == Verdict::Ok && has_liveness(spec) {
@@ -235,7 +248,7 @@ fn check_with(
 }
 
 /// A copy of the spec with each `always P` property as an invariant.
-fn always_as_invariants(spec: &spec_lang::ir::Spec) -> spec_lang::ir::Spec {
+pub(crate) fn always_as_invariants(spec: &spec_lang::ir::Spec) -> spec_lang::ir::Spec {
     let mut out = spec.clone();
     for p in &spec.properties {
         if let Temporal::Always(cond) = &p.formula {
@@ -346,6 +359,7 @@ impl Explorer<'_> {
                     .as_ref()
                     .map_or(std::path::Path::new("."), |s| s.dir.as_path()),
             );
+            self.level_started = Instant::now();
             let outs = self.expand_level(&level, level_start, depth, &spill);
             let generated: u64 = outs.iter().map(|o| o.generated).sum();
 
@@ -354,6 +368,7 @@ impl Explorer<'_> {
             }
             if let Some(reason) = self.stop_reason() {
                 self.generated.fetch_add(generated, Relaxed);
+                outs.iter().for_each(|o| self.coverage.add(&o.coverage));
                 return self.incomplete(reason, depth, &level);
             }
 
@@ -362,6 +377,7 @@ impl Explorer<'_> {
                 let done = &outs[..=event_chunk.min(outs.len().saturating_sub(1))];
                 let gen_before: u64 = done.iter().map(|o| o.generated).sum();
                 self.generated.fetch_add(gen_before, Relaxed);
+                done.iter().for_each(|o| self.coverage.add(&o.coverage));
                 let event = outs.into_iter().nth(event_chunk).and_then(|o| o.event);
                 let target = level_start + event.as_ref().map_or(0, |e| e.pos as u64);
                 let distinct = self.links.len() + self.fresh.count_before(target + 1);
@@ -377,8 +393,13 @@ impl Explorer<'_> {
             }
 
             self.generated.fetch_add(generated, Relaxed);
+            outs.iter().for_each(|o| self.coverage.add(&o.coverage));
             let truncated = outs.iter().any(|o| o.truncated);
             let expanded = level.len() as u64;
+            self.levels.push(eta::LevelTime {
+                states: expanded,
+                took: self.level_started.elapsed(),
+            });
             // The expanded level is no longer needed: free it before the
             // next one is built.
             drop(level);
@@ -446,8 +467,16 @@ impl Explorer<'_> {
     ) -> ChunkOut {
         let engine = &self.engine;
         let machine = engine.machine;
-        let mut out = ChunkOut::default();
+        let mut out = ChunkOut {
+            coverage: Tally::new(machine),
+            ..ChunkOut::default()
+        };
         let expand = self.config.max_depth.is_none_or(|max| depth < max);
+        // At the depth bound successors are only looked up, and how far
+        // that goes depends on timing: nothing there counts.
+        if expand {
+            coverage::open(machine);
+        }
         let end = ((chunk + 1) * frontier::CHUNK).min(level.len());
         let fixed = machine.pack.fixed_words;
         let WorkerScratch {
@@ -496,7 +525,7 @@ impl Explorer<'_> {
             let generated_before = out.generated;
             let mut count: u64 = 0;
             let mut internal: Option<String> = None;
-            let result = for_each_successor(machine, state, succ, &mut |_, next| {
+            let result = for_each_successor(machine, state, succ, &mut |label, next| {
                 count += 1;
                 let words: &[u64] = match engine.canonical(next, canon) {
                     Ok(Some(_)) => canon,
@@ -515,6 +544,7 @@ impl Explorer<'_> {
                     return ControlFlow::Break(());
                 }
                 out.generated += 1;
+                out.coverage.count(label);
                 if self.seen.contains(fp) {
                     return ControlFlow::Continue(());
                 }
@@ -565,6 +595,9 @@ impl Explorer<'_> {
                 }
             }
             self.expanded.fetch_add(1, Relaxed);
+        }
+        if expand {
+            coverage::close(&mut out.coverage);
         }
         if out.event.is_some() {
             self.event_chunk.fetch_min(chunk, Relaxed);
@@ -713,7 +746,23 @@ impl Explorer<'_> {
         *last = now;
         let elapsed = self.start.elapsed();
         let distinct = self.inserted.load(Relaxed);
-        let remaining = (level.len() as u64).saturating_sub(self.expanded.load(Relaxed));
+        let expanded = self.expanded.load(Relaxed);
+        let remaining = (level.len() as u64).saturating_sub(expanded);
+        let eta = eta::estimate(
+            &self.levels,
+            eta::Now {
+                distinct,
+                elapsed,
+                depth,
+                level_states: level.len() as u64,
+                level_expanded: expanded,
+                level_elapsed: self.level_started.elapsed(),
+            },
+            eta::Bounds {
+                max_states: self.config.max_states,
+                max_depth: self.config.max_depth,
+            },
+        );
         (self.progress)(&Progress {
             distinct,
             generated: self.generated.load(Relaxed) + self.level_generated.load(Relaxed),
@@ -721,6 +770,7 @@ impl Explorer<'_> {
             depth,
             states_per_sec: per_sec(distinct, elapsed),
             elapsed,
+            eta,
         });
     }
 
@@ -912,6 +962,8 @@ impl Explorer<'_> {
                 peak_memory: self.peak_memory.load(Relaxed),
                 spilled: self.spilled.load(Relaxed),
                 liveness: None,
+                coverage: Some(self.coverage.clone().into_coverage(self.engine.machine)),
+                simulation: None,
             },
             violations,
             error,

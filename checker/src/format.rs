@@ -1,13 +1,18 @@
 //! What a user sees of an outcome: the counterexample as a text table, a
-//! JSON summary, and the trace in the ITF format of Apalache and Quint.
+//! JSON summary, the trace in the ITF format of Apalache and Quint, and
+//! the coverage table and the state graph in dot.
 //! Pure functions from data to text or JSON values; nothing is printed.
 
+mod coverage;
 mod diagnostics;
+mod dot;
 mod itf;
 mod json;
 mod text;
 
+pub use coverage::{coverage_warnings, text_coverage};
 pub use diagnostics::diagnostics;
+pub use dot::dot_graph;
 pub use itf::itf_trace;
 pub use json::json_summary;
 pub use text::{Locate, text_report, text_report_located, text_trace, text_trace_located};

@@ -97,6 +97,8 @@ pub struct Machine {
     pub volatile: Vec<Vec<usize>>,
     /// Where each role's variables live, by position.
     pub places: Vec<Vec<Place>>,
+    /// The `if` statements of the step bodies, for branch coverage.
+    pub branches: Vec<crate::coverage::BranchSite>,
 }
 
 impl Machine {
@@ -120,6 +122,7 @@ impl Machine {
             crash_of_role: vec![None; spec.roles.len()],
             volatile: Vec::new(),
             places: Vec::new(),
+            branches: Vec::new(),
         };
         m.places = spec
             .roles
@@ -263,6 +266,7 @@ impl Machine {
         m.constraints = constraints;
         m.terminal = terminal;
         m.properties = properties;
+        m.branches = crate::coverage::number_branches(&mut steps);
         m.steps = steps;
         Ok(m)
     }

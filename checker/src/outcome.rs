@@ -44,6 +44,9 @@ pub struct Progress {
     /// Distinct states per second since the start.
     pub states_per_sec: f64,
     pub elapsed: Duration,
+    /// The estimated time left, when `max_states` or `max_depth` bounds
+    /// the search (see `eta.rs` for how it is estimated).
+    pub eta: Option<Duration>,
 }
 
 /// The result of a check.
@@ -102,6 +105,13 @@ pub struct Stats {
     pub spilled: u64,
     /// The liveness search's graph, when it ran to the end.
     pub liveness: Option<LivenessStats>,
+    /// What the safety search (or the simulation) ran; none when the spec
+    /// could not be set up.
+    pub coverage: Option<crate::coverage::Coverage>,
+    /// Set for the outcome of a simulation: then `distinct` and `queue`
+    /// are not counted, `generated` is the successors computed along the
+    /// walks and `depth` the longest walk's length in states.
+    pub simulation: Option<crate::simulate::SimulationStats>,
 }
 
 /// The size of the state graph the liveness search recorded (without

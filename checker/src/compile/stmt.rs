@@ -45,6 +45,10 @@ pub enum CStmt {
         cond: super::SFn,
         then: Block,
         otherwise: Block,
+        /// The statement's index among the machine's branch sites, for
+        /// coverage (numbered after compilation, `coverage.rs`).
+        site: usize,
+        span: Span,
     },
     For {
         slot: Option<LocalSlot>,
@@ -127,6 +131,8 @@ fn compile_stmt(s: &Stmt, sc: &Scope<'_>) -> CStmt {
             cond: scalar(compile_expr(cond, sc), cond.span),
             then: compile_block(then, sc),
             otherwise: compile_block(otherwise, sc),
+            site: 0,
+            span,
         },
         StmtKind::For { local, set, body } => CStmt::For {
             slot: sc.frame.slot(*local),
@@ -627,13 +633,13 @@ pub fn execute<'s>(
                 cond,
                 then,
                 otherwise,
+                site,
+                ..
             } => {
                 let mut cx = cx_of(m, state, actor, &run.vars, &mut run.locals);
-                let branch = if cond(&mut cx).map_err(err)? != 0 {
-                    then
-                } else {
-                    otherwise
-                };
+                let taken = cond(&mut cx).map_err(err)? != 0;
+                crate::coverage::hit(*site, taken);
+                let branch = if taken { then } else { otherwise };
                 run.stack.push(Cont::Block(branch));
             }
             CStmt::For { slot, dom, body } => {
@@ -675,13 +681,13 @@ pub fn execute_plain(
                 cond,
                 then,
                 otherwise,
+                site,
+                ..
             } => {
                 let mut cx = cx_of(m, state, actor, vars, locals);
-                let branch = if cond(&mut cx).map_err(err)? != 0 {
-                    then
-                } else {
-                    otherwise
-                };
+                let taken = cond(&mut cx).map_err(err)? != 0;
+                crate::coverage::hit(*site, taken);
+                let branch = if taken { then } else { otherwise };
                 execute_plain(m, state, actor, branch, locals, vars, sends)?;
             }
             CStmt::For { slot, dom, body } => {

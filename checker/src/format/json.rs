@@ -11,18 +11,28 @@ struct Summary {
     result: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     incomplete_reason: Option<Reason>,
-    distinct_states: u64,
+    /// Not counted by a simulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distinct_states: Option<u64>,
     generated_states: u64,
     depth: u32,
-    queue: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    queue: Option<u64>,
     workers: usize,
     elapsed_ms: u64,
     states_per_sec: f64,
-    peak_memory_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_memory_bytes: Option<u64>,
     /// The liveness search's graph (states, edges, bytes of its arrays),
     /// when it ran to the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     liveness_graph: Option<crate::outcome::LivenessStats>,
+    /// The walks of a simulation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    simulation: Option<crate::simulate::SimulationStats>,
+    /// What the search ran: transitions per step and fault, `if` branches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<super::coverage::JsonCoverage>,
     violations: Vec<JsonViolation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError>,
@@ -35,9 +45,9 @@ struct Reason {
 }
 
 #[derive(Serialize)]
-struct JsonSpan {
-    start: u32,
-    end: u32,
+pub(super) struct JsonSpan {
+    pub(super) start: u32,
+    pub(super) end: u32,
 }
 
 #[derive(Serialize)]
@@ -79,9 +89,10 @@ struct JsonStep {
 }
 
 /// The summary: `result` (ok | violation | error | incomplete), the counts,
-/// `workers`, `elapsed_ms`, and each violation's property, kind and trace
-/// (values shown as the spec language writes them; `--trace-out` gives the
-/// ITF form).
+/// `workers`, `elapsed_ms`, the `coverage` (transitions per step and fault,
+/// runs of every `if` branch), a simulation's figures under `simulation`,
+/// and each violation's property, kind and trace (values shown as the spec
+/// language writes them; `--trace-out` gives the ITF form).
 pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
     let s = &outcome.stats;
     let (result, incomplete_reason) = match &outcome.result {
@@ -109,15 +120,17 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
     let summary = Summary {
         result,
         incomplete_reason,
-        distinct_states: s.distinct,
+        distinct_states: s.simulation.is_none().then_some(s.distinct),
         generated_states: s.generated,
         depth: s.depth,
-        queue: s.queue,
+        queue: s.simulation.is_none().then_some(s.queue),
         workers: s.workers,
         elapsed_ms: u64::try_from(s.elapsed.as_millis()).unwrap_or(u64::MAX),
         states_per_sec: (s.states_per_sec * 10.0).round() / 10.0,
-        peak_memory_bytes: s.peak_memory,
+        peak_memory_bytes: s.simulation.is_none().then_some(s.peak_memory),
         liveness_graph: s.liveness,
+        simulation: s.simulation.clone(),
+        coverage: super::coverage::json_coverage(spec, outcome),
         violations: outcome
             .violations
             .iter()

@@ -162,6 +162,10 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
         }
     }
     let s = &outcome.stats;
+    if let Some(sim) = &s.simulation {
+        out.push_str(&simulation_summary(outcome, sim));
+        return out;
+    }
     let verdict = match &outcome.result {
         Verdict::Ok => "All properties hold.".to_string(),
         Verdict::Violation => "A property is violated.".to_string(),
@@ -190,5 +194,43 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
             l.states, l.edges
         ));
     }
+    out
+}
+
+/// The verdict and figures of a simulation.
+fn simulation_summary(outcome: &CheckOutcome, sim: &crate::simulate::SimulationStats) -> String {
+    let s = &outcome.stats;
+    let mut out = String::new();
+    match outcome.result {
+        Verdict::Ok => out.push_str(&format!(
+            "No violation found in {} walks of at most {} states (seed {}); \
+             the behaviours no walk took are unchecked.\n",
+            sim.walks, sim.depth_bound, sim.seed
+        )),
+        Verdict::Violation => out.push_str("A property is violated.\n"),
+        Verdict::Error => out.push_str("The simulation stopped on an error.\n"),
+        Verdict::Incomplete { .. } => out.push_str("Incomplete.\n"),
+    }
+    if sim.violating_walks > 0 {
+        let shown = sim
+            .shown_walk
+            .map_or_else(String::new, |w| format!(" (walk {w})"));
+        out.push_str(&format!(
+            "{} of the {} walks found one; the shortest is shown{shown}.\n",
+            sim.violating_walks, sim.walks
+        ));
+    }
+    out.push_str(&format!(
+        "{} walks (seed {}, depth bound {}): {} states visited, {} generated, depth {}, {} workers, {:.2} s, {:.0} states/s\n",
+        sim.walks,
+        sim.seed,
+        sim.depth_bound,
+        sim.states,
+        s.generated,
+        s.depth,
+        s.workers,
+        s.elapsed.as_secs_f64(),
+        s.states_per_sec
+    ));
     out
 }

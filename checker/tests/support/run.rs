@@ -49,3 +49,15 @@ pub fn stable_json(spec: &Spec, out: &CheckOutcome) -> String {
     }
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
+
+/// Compiles `specs/<path>` of the protocol library with its defaults.
+pub fn library_spec(path: &str) -> Spec {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../specs")
+        .join(path);
+    let source = std::fs::read_to_string(&full).expect("the library specs are in the repository");
+    match spec_lang::compile(&source, &[]) {
+        Ok(compiled) => compiled.spec,
+        Err(diagnostics) => panic!("{}", spec_lang::render(path, &source, &diagnostics, false)),
+    }
+}
