@@ -132,9 +132,13 @@ impl Seen {
 }
 
 /// The parent link of every distinct state, by global index, kept one
-/// exactly sized block per level in six bytes a state: the parent's offset
-/// within the level before (the parent is always there) and the transition
-/// index; the rare transition index past 65,534 is kept aside.
+/// exactly sized block per level: the parent's offset within the level
+/// before (the parent is always there) and the transition index, each in
+/// as few bytes as the level needs (two_phase with 8 RMs: four bytes a
+/// state, three for the offset and one for the transition). The value of
+/// all ones is reserved in both fields: as a transition it sends the
+/// reader to the rare indices kept aside; in both at once it marks an
+/// initial state.
 #[derive(Default)]
 pub struct Links {
     levels: Vec<LinkLevel>,
@@ -146,12 +150,24 @@ pub struct Links {
 struct LinkLevel {
     /// The global index of the first state of the level before.
     parents_start: u64,
+    /// Bytes of the offset (1 to 4) and of the transition index (1 or 2).
+    offset_bytes: u8,
+    transition_bytes: u8,
     packed: Vec<u8>,
-    /// Transition indices too large for two bytes, by offset in the level.
+    /// Transition indices too large for the field, by offset in the level.
     wide: HashMap<u32, u64>,
 }
 
-const WIDE: u16 = u16::MAX;
+/// The all-ones value of a field of `bytes` bytes.
+fn all_ones(bytes: u8) -> u64 {
+    (1u64 << (8 * u32::from(bytes))) - 1
+}
+
+/// The fewest bytes (at least 1, at most `max`) whose all-ones value is
+/// above `value`, so that the all-ones value stays reserved.
+fn bytes_for(value: u64, max: u8) -> u8 {
+    (1..max).find(|&b| value < all_ones(b)).unwrap_or(max)
+}
 
 impl Links {
     /// Appends the links of one level (every state's parent is in the
@@ -161,34 +177,52 @@ impl Links {
         if links.is_empty() {
             return true;
         }
-        let Ok(count) = u32::try_from(links.len()) else {
+        if u32::try_from(links.len()).is_err() {
             return false;
-        };
+        }
         let parents_start = self.starts.last().copied().unwrap_or(0);
+        let mut max_offset = 0;
+        let mut max_transition = 0;
+        for &l in &links {
+            if let Some(p) = parent_of(l) {
+                max_offset = max_offset.max(p.saturating_sub(parents_start));
+                max_transition = max_transition.max(transition_of(l));
+            }
+        }
+        // Offsets must fit four bytes below their reserved value.
+        if max_offset >= all_ones(4) {
+            return false;
+        }
+        let offset_bytes = bytes_for(max_offset, 4);
+        let transition_bytes = bytes_for(max_transition, 2);
+        let width = usize::from(offset_bytes + transition_bytes);
+        let (root_offset, escape) = (all_ones(offset_bytes), all_ones(transition_bytes));
         let mut level = LinkLevel {
             parents_start,
-            packed: Vec::with_capacity(links.len() * 6),
+            offset_bytes,
+            transition_bytes,
+            packed: Vec::with_capacity(links.len() * width),
             wide: HashMap::default(),
         };
-        for (n, &l) in links.iter().enumerate().take(count as usize) {
+        for (n, &l) in links.iter().enumerate() {
             let (offset, transition) = match parent_of(l) {
-                None => (u32::MAX, WIDE),
+                None => (root_offset, escape),
                 Some(p) => {
-                    let Ok(offset) = u32::try_from(p.saturating_sub(parents_start)) else {
-                        return false;
-                    };
                     let t = transition_of(l);
-                    match u16::try_from(t) {
-                        Ok(t) if t != WIDE => (offset, t),
-                        _ => {
-                            level.wide.insert(n as u32, t);
-                            (offset, WIDE)
-                        }
+                    if t >= escape {
+                        level.wide.insert(n as u32, t);
                     }
+                    (p - parents_start, t.min(escape))
                 }
             };
-            level.packed.extend_from_slice(&offset.to_le_bytes());
-            level.packed.extend_from_slice(&transition.to_le_bytes());
+            let o = offset.to_le_bytes();
+            level
+                .packed
+                .extend_from_slice(&o[..usize::from(offset_bytes)]);
+            let t = transition.to_le_bytes();
+            level
+                .packed
+                .extend_from_slice(&t[..usize::from(transition_bytes)]);
         }
         self.starts.push(self.len);
         self.len += links.len() as u64;
@@ -207,17 +241,31 @@ impl Links {
             .checked_sub(1)?;
         let n = u32::try_from(index - self.starts[at]).ok()?;
         let level = self.levels.get(at)?;
-        let bytes = level.packed.get(n as usize * 6..n as usize * 6 + 6)?;
-        let offset = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        let transition = u16::from_le_bytes([bytes[4], bytes[5]]);
-        if offset == u32::MAX && transition == WIDE && !level.wide.contains_key(&n) {
-            return Some(ROOT);
-        }
-        let t = match transition {
-            WIDE => *level.wide.get(&n)?,
-            t => u64::from(t),
+        let (ob, tb) = (
+            usize::from(level.offset_bytes),
+            usize::from(level.transition_bytes),
+        );
+        let from = n as usize * (ob + tb);
+        let bytes = level.packed.get(from..from + ob + tb)?;
+        let read = |field: &[u8]| {
+            field
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
         };
-        Some(link(level.parents_start + u64::from(offset), t))
+        let offset = read(&bytes[..ob]);
+        let transition = read(&bytes[ob..]);
+        let escape = all_ones(level.transition_bytes);
+        if transition == escape {
+            if let Some(&t) = level.wide.get(&n) {
+                return Some(link(level.parents_start + offset, t));
+            }
+            if offset == all_ones(level.offset_bytes) {
+                return Some(ROOT);
+            }
+            return None;
+        }
+        Some(link(level.parents_start + offset, transition))
     }
 
     pub fn bytes(&self) -> u64 {
@@ -379,6 +427,51 @@ mod tests {
         assert_eq!(links.get(3), Some(link(2, 7)));
         assert_eq!(links.get(4), Some(link(1, 65_535)));
         assert_eq!(links.get(5), None);
+    }
+
+    #[test]
+    fn link_fields_take_the_bytes_each_level_needs() {
+        assert_eq!(bytes_for(0, 4), 1);
+        assert_eq!(bytes_for(254, 4), 1);
+        assert_eq!(bytes_for(255, 4), 2);
+        assert_eq!(bytes_for(65_535, 2), 2);
+        assert_eq!(bytes_for(1 << 30, 4), 4);
+        // Levels whose offsets and transitions sit just below, at and above
+        // each width's reserved value, with initial states among them.
+        let mut links = Links::default();
+        let mut expected = Vec::new();
+        let mut level_start = 0u64;
+        for (size, transition) in [
+            (1u64, 0u64),
+            (254, 254),
+            (255, 255),
+            (256, 65_534),
+            (300, 65_535),
+            (70_000, 1 << 23),
+        ] {
+            let level: Vec<u64> = (0..size)
+                .map(|n| match n % 7 {
+                    3 if level_start == 0 => ROOT,
+                    _ => link(
+                        level_start + (n * 31) % size.max(1),
+                        (transition + n) % (transition + 1),
+                    ),
+                })
+                .collect();
+            assert!(links.push_level(level.clone()));
+            expected.extend(level);
+            level_start = links.len() - size;
+        }
+        assert_eq!(links.len(), expected.len() as u64);
+        for (i, &want) in expected.iter().enumerate() {
+            assert_eq!(links.get(i as u64), Some(want), "state {i}");
+        }
+        // Two bytes for the offset and one for the transition of a level of
+        // 256 states whose parents are in a level of 256.
+        let mut small = Links::default();
+        assert!(small.push_level(vec![ROOT; 256]));
+        assert!(small.push_level((0..256).map(|n| link(n, 3)).collect()));
+        assert_eq!(small.levels[1].packed.len(), 256 * 3);
     }
 
     #[test]
