@@ -128,20 +128,23 @@ fn json_summary_counts_states_as_tlc_does() {
     }
 }
 
+/// A JSON summary without the fields that depend on timing or the number
+/// of workers.
+fn strip(mut v: serde_json::Value) -> serde_json::Value {
+    let object = v.as_object_mut().expect("the summary is an object");
+    for key in [
+        "elapsed_ms",
+        "states_per_sec",
+        "workers",
+        "peak_memory_bytes",
+    ] {
+        object.remove(key);
+    }
+    v
+}
+
 #[test]
 fn worker_count_never_changes_the_report() {
-    let strip = |mut v: serde_json::Value| {
-        let object = v.as_object_mut().expect("the summary is an object");
-        for key in [
-            "elapsed_ms",
-            "states_per_sec",
-            "workers",
-            "peak_memory_bytes",
-        ] {
-            object.remove(key);
-        }
-        v
-    };
     for spec in [
         "specs/bugs/2pc_commit_early.spec",
         "specs/2pc.spec",
@@ -689,17 +692,10 @@ fn simulate_of_a_spec_that_holds_reports_its_walks_and_coverage() {
 
 #[test]
 fn simulate_reports_the_same_walk_and_trace_for_any_worker_count() {
-    let strip = |mut v: serde_json::Value| {
-        let object = v.as_object_mut().expect("the summary is an object");
-        for key in ["elapsed_ms", "states_per_sec", "workers"] {
-            object.remove(key);
-        }
-        v
-    };
-    for (spec, seed) in [
-        ("specs/bugs/raft_no_uptodate_check.spec", "100"),
-        ("specs/bugs/chain_ack_at_head.spec", "5"),
-        ("specs/3pc.spec", "2"),
+    for (spec, seed, result) in [
+        ("specs/bugs/raft_no_uptodate_check.spec", "100", "violation"),
+        ("specs/bugs/chain_ack_at_head.spec", "5", "violation"),
+        ("specs/3pc.spec", "2", "ok"),
     ] {
         let runs: Vec<(serde_json::Value, String)> = ["1", "2", "3"]
             .iter()
@@ -723,6 +719,9 @@ fn simulate_reports_the_same_walk_and_trace_for_any_worker_count() {
                 (summary, std::fs::read_to_string(&itf).unwrap_or_default())
             })
             .collect();
+        assert_eq!(runs[0].0["result"], result, "{spec}");
+        // A violation's walk is written, so the traces are compared too.
+        assert_eq!(runs[0].1.is_empty(), result == "ok", "{spec}");
         assert_eq!(runs[0], runs[1], "{spec}: 1 vs 2 workers");
         assert_eq!(runs[0], runs[2], "{spec}: 1 vs 3 workers");
     }

@@ -177,17 +177,8 @@ fn check_with(
 ) -> CheckOutcome {
     let start = Instant::now();
     // `always P` is an invariant: the safety search checks it.
-    let with_always;
-    let spec = if spec
-        .properties
-        .iter()
-        .any(|p| matches!(p.formula, Temporal::Always(_)))
-    {
-        with_always = always_as_invariants(spec);
-        &with_always
-    } else {
-        spec
-    };
+    let with_always = always_as_invariants(spec);
+    let spec: &spec_lang::ir::Spec = &with_always;
     let workers = config.workers.max(1);
     let stats = Stats {
         workers,
@@ -247,8 +238,18 @@ fn check_with(
     outcome
 }
 
-/// A copy of the spec with each `always P` property as an invariant.
-pub(crate) fn always_as_invariants(spec: &spec_lang::ir::Spec) -> spec_lang::ir::Spec {
+/// The spec with each `always P` property as an invariant: itself when it
+/// has none, a copy otherwise.
+pub(crate) fn always_as_invariants(
+    spec: &spec_lang::ir::Spec,
+) -> std::borrow::Cow<'_, spec_lang::ir::Spec> {
+    if !spec
+        .properties
+        .iter()
+        .any(|p| matches!(p.formula, Temporal::Always(_)))
+    {
+        return std::borrow::Cow::Borrowed(spec);
+    }
     let mut out = spec.clone();
     for p in &spec.properties {
         if let Temporal::Always(cond) = &p.formula {
@@ -259,7 +260,7 @@ pub(crate) fn always_as_invariants(spec: &spec_lang::ir::Spec) -> spec_lang::ir:
             });
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Runs the liveness search after a safety search that found nothing.
@@ -790,27 +791,27 @@ impl Explorer<'_> {
             .spill
             .as_ref()
             .map_or_else(String::new, |s| s.dir.display().to_string());
-        let counts = Counts {
+        let distinct = self.inserted.load(Relaxed);
+        self.detached_error(
+            format!("cannot keep the search queue on disk in {dir}: {message}"),
+            distinct,
             depth,
-            distinct: self.inserted.load(Relaxed),
-            queue: 0,
-        };
-        self.finish(
-            Verdict::Error,
-            counts,
-            Vec::new(),
-            Some(CheckError {
-                message: format!("cannot keep the search queue on disk in {dir}: {message}"),
-                span: spec_lang::Span::DETACHED,
-                trace: None,
-            }),
         )
     }
 
     fn internal(&self, message: String, depth: u32) -> CheckOutcome {
+        self.detached_error(
+            format!("internal error: {message}"),
+            self.links.len(),
+            depth,
+        )
+    }
+
+    /// An error that belongs to no place in the spec.
+    fn detached_error(&self, message: String, distinct: u64, depth: u32) -> CheckOutcome {
         let counts = Counts {
             depth,
-            distinct: self.links.len(),
+            distinct,
             queue: 0,
         };
         self.finish(
@@ -818,7 +819,7 @@ impl Explorer<'_> {
             counts,
             Vec::new(),
             Some(CheckError {
-                message: format!("internal error: {message}"),
+                message,
                 span: spec_lang::Span::DETACHED,
                 trace: None,
             }),

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use spec_lang::ir::{Spec, Temporal};
+use spec_lang::ir::Spec;
 
 use crate::canon::Engine;
 use crate::compile::Locals;
@@ -120,17 +120,9 @@ pub fn simulate(
     progress: &(dyn Fn(&SimulationProgress) + Sync),
 ) -> CheckOutcome {
     let start = Instant::now();
-    let with_always;
-    let spec = if spec
-        .properties
-        .iter()
-        .any(|p| matches!(p.formula, Temporal::Always(_)))
-    {
-        with_always = always_as_invariants(spec);
-        &with_always
-    } else {
-        spec
-    };
+    // `always P` is an invariant: the safety search checks it.
+    let with_always = always_as_invariants(spec);
+    let spec: &spec_lang::ir::Spec = &with_always;
     let workers = config.workers.max(1);
     let sim_stats = SimulationStats {
         seed: config.seed,

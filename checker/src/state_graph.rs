@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::ops::ControlFlow;
 
 use hashbrown::HashMap;
-use spec_lang::ir::{Spec, Temporal};
+use spec_lang::ir::Spec;
 
 use crate::canon::Engine;
 use crate::compile::Locals;
@@ -84,17 +84,9 @@ pub enum GraphError {
 /// Builds the reachable state graph, or refuses once it outgrows the
 /// bounds ([`MAX_GRAPH_STATES`], [`MAX_GRAPH_EDGES`]).
 pub fn state_graph(spec: &Spec, config: &GraphConfig) -> Result<StateGraph, GraphError> {
-    let with_always;
-    let spec = if spec
-        .properties
-        .iter()
-        .any(|p| matches!(p.formula, Temporal::Always(_)))
-    {
-        with_always = always_as_invariants(spec);
-        &with_always
-    } else {
-        spec
-    };
+    // `always P` is an invariant: the safety search checks it.
+    let with_always = always_as_invariants(spec);
+    let spec: &spec_lang::ir::Spec = &with_always;
     let spec_error = |message: String, span| {
         GraphError::Spec(Box::new(CheckError {
             message,
