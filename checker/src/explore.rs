@@ -528,6 +528,16 @@ impl Explorer<'_> {
             let mut internal: Option<String> = None;
             let result = for_each_successor(machine, state, succ, &mut |label, next| {
                 count += 1;
+                if expand {
+                    out.generated += 1;
+                    out.coverage.count(label);
+                }
+                // A successor equal to the state it came from is that
+                // state, already seen (a representative is its own
+                // representative): no canonical form, fingerprint or probe.
+                if next == state {
+                    return ControlFlow::Continue(());
+                }
                 let words: &[u64] = match engine.canonical(next, canon) {
                     Ok(Some(_)) => canon,
                     Ok(None) => next,
@@ -544,8 +554,6 @@ impl Explorer<'_> {
                     out.truncated = true;
                     return ControlFlow::Break(());
                 }
-                out.generated += 1;
-                out.coverage.count(label);
                 if self.seen.contains(fp) {
                     return ControlFlow::Continue(());
                 }
