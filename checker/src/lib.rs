@@ -31,6 +31,7 @@ mod failure;
 mod fair_cycle;
 mod fingerprint;
 mod format;
+mod fpset;
 mod frontier;
 mod graph;
 mod liveness;

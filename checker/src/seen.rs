@@ -19,8 +19,10 @@
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 use rayon::prelude::*;
+
+use crate::fpset::FpSet;
 
 /// The link of an initial state.
 pub const ROOT: u64 = u64::MAX;
@@ -73,8 +75,8 @@ impl BuildHasher for Identity {
     }
 }
 
-/// The shard of a fingerprint: bits that neither hashbrown's bucket index
-/// (the low bits) nor its tag (the top seven) use.
+/// The shard of a fingerprint: bits that neither the tables' bucket
+/// index (the low 32 bits) nor hashbrown's tag (the top seven) use.
 #[inline]
 fn shard_of(fp: u64) -> usize {
     (fp >> 32) as usize % SHARDS
@@ -82,17 +84,13 @@ fn shard_of(fp: u64) -> usize {
 
 /// The fingerprints of every state found so far.
 pub struct Seen {
-    shards: Vec<HashSet<u64, Identity>>,
-    len: u64,
+    shards: Vec<FpSet>,
 }
 
 impl Default for Seen {
     fn default() -> Seen {
         Seen {
-            shards: (0..SHARDS)
-                .map(|_| HashSet::with_hasher(Identity))
-                .collect(),
-            len: 0,
+            shards: (0..SHARDS).map(|_| FpSet::default()).collect(),
         }
     }
 }
@@ -100,7 +98,7 @@ impl Default for Seen {
 impl Seen {
     #[inline]
     pub fn contains(&self, fp: u64) -> bool {
-        self.shards[shard_of(fp)].contains(&fp)
+        self.shards[shard_of(fp)].contains(fp)
     }
 
     /// Inserts fingerprints known to be new, in parallel by shard.
@@ -112,22 +110,22 @@ impl Seen {
         self.shards
             .par_iter_mut()
             .zip(by_shard)
-            .for_each(|(shard, fps)| shard.extend(fps));
-        self.len += fps.len() as u64;
+            .for_each(|(shard, fps)| {
+                shard.reserve(fps.len());
+                for fp in fps {
+                    shard.insert(fp);
+                }
+            });
     }
 
     #[cfg(test)]
     pub fn len(&self) -> u64 {
-        self.len
+        self.shards.iter().map(|s| s.len() as u64).sum()
     }
 
-    /// The bytes the tables hold: an 8-byte slot and a control byte per
-    /// bucket.
+    /// The bytes the tables hold.
     pub fn bytes(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|s| s.capacity() as u64 * 9 + 64)
-            .sum()
+        self.shards.iter().map(|s| s.bytes() + 64).sum()
     }
 }
 
@@ -363,7 +361,6 @@ impl Fresh {
                 taken
             })
             .collect();
-        seen.len += all.len() as u64;
         all.par_sort_unstable_by_key(|(link, _)| *link);
         all
     }
