@@ -535,7 +535,7 @@ impl Explorer<'_> {
                 // A successor equal to the state it came from is that
                 // state, already seen (a representative is its own
                 // representative): no canonical form, fingerprint or probe.
-                if next == state {
+                if same_words(next, state) {
                     return ControlFlow::Continue(());
                 }
                 let words: &[u64] = match engine.canonical(next, canon) {
@@ -998,6 +998,14 @@ mod build;
 #[cfg(test)]
 #[path = "../tests/support/two_phase.rs"]
 mod two_phase;
+
+/// Whether two packed states are equal, word by word: states are a few
+/// words, where a call to `bcmp` (what slice equality becomes) costs more
+/// than the comparison.
+#[inline]
+fn same_words(a: &[u64], b: &[u64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
 
 #[cfg(test)]
 mod tests;
