@@ -495,6 +495,10 @@ impl Explorer<'_> {
             }
         };
         let mut at = 0;
+        // Counted here and added once at the end: shared counters written
+        // for every state would bounce their cache line between workers.
+        let mut expanded = 0;
+        let mut found_bytes = 0;
         for pos in chunk * frontier::CHUNK..end {
             if self.stop.load(Relaxed) != STOP_NONE || self.event_chunk.load(Relaxed) < chunk {
                 break;
@@ -517,7 +521,7 @@ impl Explorer<'_> {
                     break;
                 }
                 Ok(StateCheck::OutsideConstraints) => {
-                    self.expanded.fetch_add(1, Relaxed);
+                    expanded += 1;
                     continue;
                 }
                 Ok(StateCheck::Fine) => {}
@@ -572,8 +576,7 @@ impl Explorer<'_> {
                 if self.fresh.offer(fp, link, place) == Offer::New {
                     let before = out.found.bytes.len();
                     out.found.push(words, fixed);
-                    self.found_bytes
-                        .fetch_add((out.found.bytes.len() - before) as u64 + 40, Relaxed);
+                    found_bytes += (out.found.bytes.len() - before) as u64 + 40;
                     let n = self.inserted.fetch_add(1, Relaxed) + 1;
                     if self.config.max_states.is_some_and(|max| n > max) {
                         self.stop.store(STOP_STATES, Relaxed);
@@ -603,8 +606,10 @@ impl Explorer<'_> {
                     Ok(true) => {}
                 }
             }
-            self.expanded.fetch_add(1, Relaxed);
+            expanded += 1;
         }
+        self.expanded.fetch_add(expanded, Relaxed);
+        self.found_bytes.fetch_add(found_bytes, Relaxed);
         if expand {
             coverage::close(&mut out.coverage);
         }
