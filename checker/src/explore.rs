@@ -996,14 +996,6 @@ fn per_sec(n: u64, elapsed: std::time::Duration) -> f64 {
     if secs > 0.0 { n as f64 / secs } else { 0.0 }
 }
 
-// The tests' IR builders, shared with the integration tests.
-#[cfg(test)]
-#[path = "../tests/support/build.rs"]
-mod build;
-#[cfg(test)]
-#[path = "../tests/support/two_phase.rs"]
-mod two_phase;
-
 /// Whether two packed states are equal, word by word: states are a few
 /// words, where a call to `bcmp` (what slice equality becomes) costs more
 /// than the comparison.
@@ -1011,6 +1003,14 @@ mod two_phase;
 fn same_words(a: &[u64], b: &[u64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
+
+// The tests' IR builders, shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/support/build.rs"]
+mod build;
+#[cfg(test)]
+#[path = "../tests/support/two_phase.rs"]
+mod two_phase;
 
 #[cfg(test)]
 mod tests;
