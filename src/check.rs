@@ -6,6 +6,7 @@ use checker::{CheckConfig, GraphConfig, GraphError};
 use spec_lang::ir;
 
 use crate::cli::{CheckArgs, Exit, When};
+use crate::compiled;
 use crate::progress::{ProgressLine, group};
 use crate::report::{self, Report};
 use crate::spec_file::{self, SpecFile};
@@ -54,9 +55,21 @@ pub fn run(args: &CheckArgs) -> Exit {
         When::Never => false,
         When::Auto => std::io::stderr().is_terminal(),
     };
+    let file = SpecFile { name, source, spec };
     let outcome = {
         let line = ProgressLine::new(show_progress);
-        checker::check(&spec, &config, &|p| line.update(p))
+        if args.compiled {
+            match compiled::check(&file, &args.params, &config, &line) {
+                Ok(outcome) => outcome,
+                Err(compiled::CompiledError(message)) => {
+                    drop(line);
+                    terminal::print_error(&message);
+                    return Exit::Usage;
+                }
+            }
+        } else {
+            checker::check(&file.spec, &config, &|p| line.update(p))
+        }
     };
 
     let report = Report {
@@ -66,7 +79,6 @@ pub fn run(args: &CheckArgs) -> Exit {
         html: args.html.as_deref(),
         coverage: args.coverage,
     };
-    let file = SpecFile { name, source, spec };
     let exit = report::finish(&report, &file, &outcome);
     if let Some(written) = graph_written {
         eprintln!("{written}");

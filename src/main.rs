@@ -4,6 +4,7 @@
 mod chart;
 mod check;
 mod cli;
+mod compiled;
 mod counterexample;
 mod generate;
 mod progress;

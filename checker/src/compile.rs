@@ -36,11 +36,11 @@ use crate::value::{Instance, Value};
 
 mod domain;
 mod expr;
-mod hoist;
+pub(crate) mod hoist;
 mod ops;
 mod stmt;
 
-pub use expr::{Elem, Load, Place, compile_expr, elem_part, scalar};
+pub use expr::{Elem, Load, Place, Store, compile_expr, elem_part, scalar};
 pub use stmt::{Actor, Block, CStmt, Run, Sent, compile_block, execute, execute_plain, has_choose};
 
 /// A runtime error, boxed so results stay two words.

@@ -132,6 +132,16 @@ impl Tally {
         }
     }
 
+    /// A tally of the given counts: per step, per fault, and per branch
+    /// site (then, otherwise).
+    pub fn from_counts(steps: Vec<u64>, faults: FaultCoverage, branches: &[[u64; 2]]) -> Tally {
+        Tally {
+            steps,
+            faults,
+            hits: branches.iter().flatten().copied().collect(),
+        }
+    }
+
     /// Counts one transition.
     #[inline]
     pub fn count(&mut self, label: &PLabel<'_>) {

@@ -49,10 +49,10 @@ use crate::machine::Machine;
 use crate::model::Model;
 use crate::outcome::{
     CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Verdict, Violation,
-    ViolationKind,
 };
+use crate::resolve::{Finding, Pending, Search, resolve};
 use crate::seen::{self, Fresh, Links, Offer, Seen, Stored};
-use crate::trace::{ReplayMode, rebuild};
+use crate::trace::{ReplayMode, chain_to};
 use crate::transitions::{Scratch, for_each_successor};
 
 /// Estimated seen-set and link bytes per distinct state between exact
@@ -179,35 +179,69 @@ fn check_with(
     // `always P` is an invariant: the safety search checks it.
     let with_always = always_as_invariants(spec);
     let spec: &spec_lang::ir::Spec = &with_always;
-    let workers = config.workers.max(1);
+    let (model, machine) = match setup(spec, config, start) {
+        Ok(both) => both,
+        Err(outcome) => return *outcome,
+    };
+    let search = search(&model, &machine, config, progress, internals, start);
+    conclude(
+        spec,
+        config,
+        &model,
+        &machine,
+        search,
+        internals.replay,
+        start,
+    )
+}
+
+/// The reference model and the compiled machine of a spec (whose `always`
+/// properties are already invariants), or the outcome of a spec that
+/// cannot be set up.
+fn setup<'s>(
+    spec: &'s spec_lang::ir::Spec,
+    config: &CheckConfig,
+    start: Instant,
+) -> Result<(Model<'s>, Machine), Box<CheckOutcome>> {
     let stats = Stats {
-        workers,
+        workers: config.workers.max(1),
         ..Stats::default()
     };
-    let model = match Model::new(spec, config.symmetry) {
-        Ok(m) => m,
-        Err(e) => return error_outcome(e.message, e.span, stats, start),
-    };
-    let machine = match Machine::new(spec, &model) {
-        Ok(m) => m,
-        Err(e) => return error_outcome(e.message, e.span, stats, start),
-    };
+    let model = Model::new(spec, config.symmetry)
+        .map_err(|e| Box::new(error_outcome(e.message, e.span, stats.clone(), start)))?;
+    let machine = Machine::new(spec, &model)
+        .map_err(|e| Box::new(error_outcome(e.message, e.span, stats, start)))?;
+    Ok((model, machine))
+}
+
+/// The safety search, on its own pool of worker threads.
+fn search(
+    model: &Model<'_>,
+    machine: &Machine,
+    config: &CheckConfig,
+    progress: &(dyn Fn(&Progress) + Sync),
+    internals: Internals,
+    start: Instant,
+) -> Search {
+    let workers = config.workers.max(1);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
         Ok(p) => p,
         Err(e) => {
+            let stats = Stats {
+                workers,
+                ..Stats::default()
+            };
             return error_outcome(
                 format!("cannot start {workers} worker threads: {e}"),
                 spec_lang::Span::DETACHED,
                 stats,
                 start,
-            );
+            )
+            .into();
         }
     };
     let explorer = Explorer {
-        engine: Engine {
-            model: &model,
-            machine: &machine,
-        },
+        engine: Engine { model, machine },
         config,
         progress,
         start,
@@ -227,15 +261,85 @@ fn check_with(
         last_report: Mutex::new(start),
         internals,
         workers,
-        coverage: Tally::new(&machine),
+        coverage: Tally::new(machine),
         levels: Vec::new(),
         level_started: start,
     };
-    let outcome = pool.install(move || explorer.run());
+    pool.install(move || explorer.run())
+}
+
+/// The outcome of a finished safety search: its counterexample rebuilt by
+/// replay, and the temporal properties checked when nothing was violated.
+fn conclude(
+    spec: &spec_lang::ir::Spec,
+    config: &CheckConfig,
+    model: &Model<'_>,
+    machine: &Machine,
+    search: Search,
+    replay: ReplayMode,
+    start: Instant,
+) -> CheckOutcome {
+    let engine = Engine { model, machine };
+    let outcome = resolve(&engine, search, replay);
     if outcome.result == Verdict::Ok && has_liveness(spec) {
         return add_liveness(spec, config, outcome, start);
     }
     outcome
+}
+
+/// The safety search of a compiled checker (see `kernel.rs`): the machine
+/// runs `kernel`'s code, and the result is left for the command's process
+/// to resolve with [`conclude_compiled`]. `None` when `kernel` was made for
+/// another spec.
+pub(crate) fn search_compiled(
+    spec: &spec_lang::ir::Spec,
+    config: &CheckConfig,
+    progress: &(dyn Fn(&Progress) + Sync),
+    kernel: &'static dyn crate::kernel::Kernel,
+) -> Search {
+    let start = Instant::now();
+    let with_always = always_as_invariants(spec);
+    let spec: &spec_lang::ir::Spec = &with_always;
+    let (model, mut machine) = match setup(spec, config, start) {
+        Ok(both) => both,
+        Err(outcome) => return (*outcome).into(),
+    };
+    machine.kernel = Some(kernel);
+    let internals = Internals {
+        report_every: PROGRESS_EVERY,
+        replay: ReplayMode::Natural,
+    };
+    search(&model, &machine, config, progress, internals, start)
+}
+
+/// The outcome of a compiled checker's search, concluded as an interpreted
+/// check concludes: the counterexample rebuilt by replaying the
+/// interpreted machine, and the temporal properties checked by it.
+pub(crate) fn conclude_compiled(
+    spec: &spec_lang::ir::Spec,
+    config: &CheckConfig,
+    searched: Duration,
+    search: impl FnOnce(&Machine) -> Search,
+) -> CheckOutcome {
+    // The elapsed time goes on from the search's.
+    let now = Instant::now();
+    let start = now.checked_sub(searched).unwrap_or(now);
+    let with_always = always_as_invariants(spec);
+    let spec: &spec_lang::ir::Spec = &with_always;
+    let (model, machine) = match setup(spec, config, start) {
+        Ok(both) => both,
+        Err(outcome) => return *outcome,
+    };
+    let search = search(&machine);
+    conclude(
+        spec,
+        config,
+        &model,
+        &machine,
+        search,
+        ReplayMode::Natural,
+        start,
+    )
 }
 
 /// The spec with each `always P` property as an invariant: itself when it
@@ -329,13 +433,17 @@ struct WorkerScratch {
 }
 
 impl Explorer<'_> {
-    fn run(mut self) -> CheckOutcome {
+    fn run(self) -> Search {
+        self.search()
+    }
+
+    fn search(mut self) -> Search {
         let machine = self.engine.machine;
         let mut canon = Vec::new();
         let initial: &[u64] = match self.engine.canonical(&machine.init, &mut canon) {
             Ok(Some(_)) => &canon,
             Ok(None) => &machine.init,
-            Err(message) => return self.internal(message, 1),
+            Err(message) => return self.internal(message, 1).into(),
         };
         let fp = fingerprint_words(initial);
         self.seen.insert_all(&[fp]);
@@ -348,11 +456,9 @@ impl Explorer<'_> {
         let mut depth: u32 = 1;
         loop {
             if level_start + level.len() as u64 > seen::MAX_INDEX {
-                return self.incomplete(
-                    IncompleteReason::MaxStates(seen::MAX_INDEX),
-                    depth,
-                    &level,
-                );
+                return self
+                    .incomplete(IncompleteReason::MaxStates(seen::MAX_INDEX), depth, &level)
+                    .into();
             }
             let spill = SpillFile::new(
                 self.config
@@ -365,12 +471,12 @@ impl Explorer<'_> {
             let generated: u64 = outs.iter().map(|o| o.generated).sum();
 
             if let Some(message) = self.io_failure() {
-                return self.queue_error(message, depth);
+                return self.queue_error(message, depth).into();
             }
             if let Some(reason) = self.stop_reason() {
                 self.generated.fetch_add(generated, Relaxed);
                 outs.iter().for_each(|o| self.coverage.add(&o.coverage));
-                return self.incomplete(reason, depth, &level);
+                return self.incomplete(reason, depth, &level).into();
             }
 
             let event_chunk = self.event_chunk.load(Relaxed);
@@ -406,7 +512,7 @@ impl Explorer<'_> {
             drop(level);
             let next = match self.next_level(outs, spill) {
                 Ok(next) => next,
-                Err(e) => return self.queue_error(e.to_string(), depth),
+                Err(e) => return self.queue_error(e.to_string(), depth).into(),
             };
             self.note_memory(&next, true);
             if next.len() == 0 {
@@ -422,7 +528,7 @@ impl Explorer<'_> {
                     distinct: self.links.len(),
                     queue: 0,
                 };
-                return self.finish(result, counts, Vec::new(), None);
+                return self.finish(result, counts, Vec::new(), None).into();
             }
             level_start += expanded;
             level = next;
@@ -627,16 +733,16 @@ impl Explorer<'_> {
     fn check_state(&self, state: &[u64], locals: &mut Locals) -> Result<StateCheck, EvalError> {
         let m = self.engine.machine;
         let mut broken = Vec::new();
-        for (n, inv) in m.invariants.iter().enumerate() {
-            if !m.eval_pred(inv, state, locals).map_err(|e| *e)? {
+        for n in 0..m.invariants.len() {
+            if !m.invariant_holds(n, state, locals).map_err(|e| *e)? {
                 broken.push(n);
             }
         }
         if !broken.is_empty() {
             return Ok(StateCheck::Violates(broken));
         }
-        for c in &m.constraints {
-            if !m.eval_pred(c, state, locals).map_err(|e| *e)? {
+        for n in 0..m.constraints.len() {
+            if !m.constraint_holds(n, state, locals).map_err(|e| *e)? {
                 return Ok(StateCheck::OutsideConstraints);
             }
         }
@@ -645,8 +751,8 @@ impl Explorer<'_> {
 
     fn is_terminal(&self, state: &[u64], locals: &mut Locals) -> Result<bool, EvalError> {
         let m = self.engine.machine;
-        for t in &m.terminal {
-            if m.eval_pred(t, state, locals).map_err(|e| *e)? {
+        for n in 0..m.terminal.len() {
+            if m.terminal_holds(n, state, locals).map_err(|e| *e)? {
                 return Ok(true);
             }
         }
@@ -839,9 +945,12 @@ impl Explorer<'_> {
         )
     }
 
-    fn report_event(&self, event: Option<Event>, level_start: u64, counts: Counts) -> CheckOutcome {
+    /// The outcome of a search stopped by an event at the state with index
+    /// `level_start + event.pos`: what was found and the path to it, its
+    /// trace still to be rebuilt (see [`resolve`]).
+    fn report_event(&self, event: Option<Event>, level_start: u64, counts: Counts) -> Search {
         let internal = |message: String| {
-            self.finish(
+            Search::from(self.finish(
                 Verdict::Error,
                 counts,
                 Vec::new(),
@@ -850,109 +959,27 @@ impl Explorer<'_> {
                     span: spec_lang::Span::DETACHED,
                     trace: None,
                 }),
-            )
+            ))
         };
         let Some(event) = event else {
             return internal("internal error: a stopped chunk recorded no event".into());
         };
         let target = level_start + event.pos as u64;
-        if let EventKind::Internal(message) = event.kind {
-            return internal(format!("internal error: {message}"));
-        }
-        let step_failed = matches!(event.kind, EventKind::Step);
-        let replayed = match rebuild(
-            &self.engine,
-            &self.links,
-            target,
-            step_failed,
-            self.internals.replay,
-        ) {
-            Ok(r) => r,
+        let kind = match event.kind {
+            EventKind::Internal(message) => return internal(format!("internal error: {message}")),
+            EventKind::Invariant(invs) => Finding::Invariant(invs),
+            EventKind::Deadlock => Finding::Deadlock,
+            EventKind::Step => Finding::Step,
+            EventKind::Predicate(e) => Finding::Predicate(e),
+        };
+        let chain = match chain_to(&self.links, target) {
+            Ok(chain) => chain,
             Err(message) => return internal(format!("internal error: {message}")),
         };
-        let failure = replayed.failure;
-        let trace = replayed.trace;
-        let spec = self.engine.model.spec;
-        let violation = |property: String, kind, span, message, trace| Violation {
-            property,
-            kind,
-            span,
-            message,
-            trace,
-        };
-        let (violations, error) = match event.kind {
-            EventKind::Invariant(invs) => (
-                invs.iter()
-                    .map(|&n| {
-                        let inv = &spec.invariants[n];
-                        violation(
-                            inv.name.clone(),
-                            ViolationKind::Invariant,
-                            inv.span,
-                            None,
-                            trace.clone(),
-                        )
-                    })
-                    .collect(),
-                None,
-            ),
-            EventKind::Deadlock => (
-                vec![violation(
-                    "deadlock".into(),
-                    ViolationKind::Deadlock,
-                    spec_lang::Span::DETACHED,
-                    None,
-                    trace,
-                )],
-                None,
-            ),
-            EventKind::Predicate(e) => (
-                Vec::new(),
-                Some(CheckError {
-                    message: e.message,
-                    span: e.span,
-                    trace: Some(trace),
-                }),
-            ),
-            EventKind::Step => match failure.map(|f| *f) {
-                None => return internal("internal error: a failing step was not found".into()),
-                Some(found) => match found.failure {
-                    crate::failure::Failure::Assertion { message, span } => {
-                        let property = match &found.action {
-                            crate::outcome::Action::Step { step, .. } => {
-                                spec.steps[step.index()].name.clone()
-                            }
-                            _ => "assertion".into(),
-                        };
-                        (
-                            vec![violation(
-                                property,
-                                ViolationKind::Assertion,
-                                span,
-                                message,
-                                trace,
-                            )],
-                            None,
-                        )
-                    }
-                    crate::failure::Failure::Error(e) => (
-                        Vec::new(),
-                        Some(CheckError {
-                            message: e.message,
-                            span: e.span,
-                            trace: Some(trace),
-                        }),
-                    ),
-                },
-            },
-            EventKind::Internal(_) => (Vec::new(), None),
-        };
-        let result = if error.is_some() {
-            Verdict::Error
-        } else {
-            Verdict::Violation
-        };
-        self.finish(result, counts, violations, error)
+        Search {
+            outcome: self.finish(Verdict::Violation, counts, Vec::new(), None),
+            pending: Some(Pending { kind, chain }),
+        }
     }
 
     fn finish(

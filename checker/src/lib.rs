@@ -21,6 +21,7 @@ mod canon;
 mod compile;
 mod convert;
 mod coverage;
+mod emit;
 mod encode;
 mod eta;
 mod eval;
@@ -34,12 +35,14 @@ mod format;
 mod fpset;
 mod frontier;
 mod graph;
+pub mod kernel;
 mod liveness;
 mod machine;
 mod model;
 mod network;
 mod outcome;
 mod pack;
+mod resolve;
 mod rng;
 mod seen;
 mod shape;
@@ -55,6 +58,7 @@ mod validate;
 mod value;
 
 pub use coverage::{BranchCoverage, Coverage, FaultCoverage};
+pub use emit::{KernelCrate, KernelSummary, kernel_crate};
 pub use explore::check;
 pub use format::{
     Locate, coverage_warnings, diagnostics, dot_graph, itf_trace, json_summary, text_coverage,

@@ -99,6 +99,9 @@ pub struct Machine {
     pub places: Vec<Vec<Place>>,
     /// The `if` statements of the step bodies, for branch coverage.
     pub branches: Vec<crate::coverage::BranchSite>,
+    /// Code compiled for this spec that replaces the transition relation
+    /// and the predicates' closures, when the check runs compiled.
+    pub kernel: Option<&'static dyn crate::kernel::Kernel>,
 }
 
 impl Machine {
@@ -123,6 +126,7 @@ impl Machine {
             volatile: Vec::new(),
             places: Vec::new(),
             branches: Vec::new(),
+            kernel: None,
         };
         m.places = spec
             .roles
@@ -269,6 +273,36 @@ impl Machine {
         m.branches = crate::coverage::number_branches(&mut steps);
         m.steps = steps;
         Ok(m)
+    }
+
+    /// Whether invariant `n` holds in a packed state.
+    pub fn invariant_holds(&self, n: usize, state: &[u64], locals: &mut Locals) -> Res<bool> {
+        if let Some(k) = self.kernel
+            && let Ok(holds) = k.invariant(self, n, state)
+        {
+            return Ok(holds);
+        }
+        self.eval_pred(&self.invariants[n], state, locals)
+    }
+
+    /// Whether state constraint `n` holds in a packed state.
+    pub fn constraint_holds(&self, n: usize, state: &[u64], locals: &mut Locals) -> Res<bool> {
+        if let Some(k) = self.kernel
+            && let Ok(holds) = k.constraint(self, n, state)
+        {
+            return Ok(holds);
+        }
+        self.eval_pred(&self.constraints[n], state, locals)
+    }
+
+    /// Whether terminal predicate `n` holds in a packed state.
+    pub fn terminal_holds(&self, n: usize, state: &[u64], locals: &mut Locals) -> Res<bool> {
+        if let Some(k) = self.kernel
+            && let Ok(holds) = k.terminal(self, n, state)
+        {
+            return Ok(holds);
+        }
+        self.eval_pred(&self.terminal[n], state, locals)
     }
 
     /// Evaluates a predicate on a packed state.

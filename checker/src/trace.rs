@@ -54,17 +54,16 @@ struct Hop {
     renaming: Option<Renaming>,
 }
 
-/// The shortest trace to the state with global index `target`. When the
-/// trace ends in a failing step (`step_failed`), the failure is found again
-/// and recorded as the trace's failed action.
+/// The trace along `chain`, the transition indices from the initial state
+/// to a stored state (see [`chain_to`]). When the trace ends in a failing
+/// step (`step_failed`), the failure is found again and recorded as the
+/// trace's failed action.
 pub fn rebuild(
     engine: &Engine<'_>,
-    links: &Links,
-    target: u64,
+    chain: &[u64],
     step_failed: bool,
     mode: ReplayMode,
 ) -> Result<Replayed, String> {
-    let chain = chain_to(links, target)?;
     let machine = engine.machine;
     let mut scratch = Scratch::default();
     let mut canon = Vec::new();
@@ -77,7 +76,7 @@ pub fn rebuild(
     // Follow the stored states by transition index.
     let mut hops: Vec<Hop> = Vec::with_capacity(chain.len());
     let mut current = init_stored.clone();
-    for &t in &chain {
+    for &t in chain {
         let mut found = None;
         let mut k = 0u64;
         let result = for_each_successor(machine, &current, &mut scratch, &mut |label, succ| {
@@ -154,8 +153,9 @@ pub fn rebuild(
     finish(engine, states, &last, Some(&to_concrete), step_failed)
 }
 
-/// The transition indices from an initial state to `target`.
-fn chain_to(links: &Links, target: u64) -> Result<Vec<u64>, String> {
+/// The transition indices from an initial state to the state with global
+/// index `target`: the shortest path the explorer found.
+pub fn chain_to(links: &Links, target: u64) -> Result<Vec<u64>, String> {
     let mut chain = Vec::new();
     let mut at = target;
     loop {

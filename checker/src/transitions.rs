@@ -57,20 +57,35 @@ pub struct Scratch {
     group: Vec<u64>,
     /// The deliverable messages of the state being expanded, by (kind,
     /// receiver), each group in network order.
-    deliver: Vec<Deliverable>,
+    pub(crate) deliver: Vec<Deliverable>,
+    /// A compiled step attempt's results (see `kernel.rs`).
+    pub(crate) outcomes: crate::kernel::Outcomes,
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Deliverable {
-    kind: u32,
-    to: u32,
-    pos: NetPos,
+pub(crate) struct Deliverable {
+    pub kind: u32,
+    pub to: u32,
+    pub pos: NetPos,
 }
 
 /// Calls `visit` for every successor of `state`, in transition order, until
 /// it breaks. A failing assertion or a runtime error stops the enumeration
-/// and is returned.
+/// and is returned. A machine with a compiled kernel enumerates with it.
 pub fn for_each_successor(
+    m: &Machine,
+    state: &[u64],
+    scratch: &mut Scratch,
+    visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Box<StepFailure>> {
+    match m.kernel {
+        Some(kernel) => kernel.successors(m, state, scratch, visit),
+        None => interpreted_successors(m, state, scratch, visit),
+    }
+}
+
+/// [`for_each_successor`] on the interpreted machine.
+pub fn interpreted_successors(
     m: &Machine,
     state: &[u64],
     scratch: &mut Scratch,
@@ -176,7 +191,7 @@ fn protocol_steps(
 /// Lists the messages a receive could take, sorted by (kind, receiver)
 /// and otherwise in network order: every message of a set or a bag, the
 /// head of every FIFO queue, when sender and receiver are connected.
-fn index_deliverable(m: &Machine, state: &[u64], out: &mut Vec<Deliverable>) {
+pub(crate) fn index_deliverable(m: &Machine, state: &[u64], out: &mut Vec<Deliverable>) {
     out.clear();
     let pack = &m.pack;
     network::for_each(pack, state, &mut |e| {
@@ -225,7 +240,7 @@ fn connected(m: &Machine, state: &[u64], from: u32, to: u32) -> bool {
 
 /// Tries one step for one instance (and one message, for a receive).
 #[allow(clippy::too_many_arguments)]
-fn attempt(
+pub(crate) fn attempt(
     m: &Machine,
     state: &[u64],
     step: &CStep,
@@ -290,31 +305,9 @@ fn attempt(
                 sends: &[Sent],
                 next: &mut Vec<u64>,
                 visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>| {
-        build_successor(
-            m,
-            state,
-            actor,
-            places,
-            received.map(|(_, p)| p),
-            vars,
-            sends,
-            next,
-        );
-        if let Some(max) = m.names.network.max_in_flight
-            && !sends.is_empty()
-            && network::count(&m.pack, next) > u64::from(max)
-        {
-            // The sends would exceed the bound on messages in flight: this
-            // run of the step is disabled.
-            return ControlFlow::Continue(());
-        }
-        let label = PLabel::Step {
-            step: id,
-            actor: actor.global,
-            received: received.map(|(w, _)| w),
-            sent: sends,
-        };
-        visit(&label, next)
+        report(
+            m, state, id, actor, places, received, vars, sends, next, visit,
+        )
     };
     let Scratch {
         next,
@@ -337,6 +330,47 @@ fn attempt(
     let run = Run::new(std::mem::take(locals), vars.clone(), &step.body);
     let mut done = |vars: &[u64], sends: &[Sent]| emit(vars, sends, next, visit);
     execute(m, state, actor, run, &mut done).map_err(fail)
+}
+
+/// Reports one completed run of a step: builds its successor into `next`
+/// and visits it, unless its sends would exceed the bound on messages in
+/// flight (then this run of the step is disabled).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report(
+    m: &Machine,
+    state: &[u64],
+    id: StepId,
+    actor: Actor,
+    places: &[Place],
+    received: Option<(&[u64], NetPos)>,
+    vars: &[u64],
+    sends: &[Sent],
+    next: &mut Vec<u64>,
+    visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    build_successor(
+        m,
+        state,
+        actor,
+        places,
+        received.map(|(_, p)| p),
+        vars,
+        sends,
+        next,
+    );
+    if let Some(max) = m.names.network.max_in_flight
+        && !sends.is_empty()
+        && network::count(&m.pack, next) > u64::from(max)
+    {
+        return ControlFlow::Continue(());
+    }
+    let label = PLabel::Step {
+        step: id,
+        actor: actor.global,
+        received: received.map(|(w, _)| w),
+        sent: sends,
+    };
+    visit(&label, next)
 }
 
 /// Writes a step's successor into `next`: the parent with the acting
@@ -374,7 +408,7 @@ fn build_successor(
 }
 
 /// The environment's transitions: faults of the network and of processes.
-fn environment(
+pub(crate) fn environment(
     m: &Machine,
     state: &[u64],
     scratch: &mut Scratch,

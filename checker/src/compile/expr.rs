@@ -432,10 +432,14 @@ pub enum Store {
 
 impl Store {
     pub fn of(shape: &Shape, sc: &Scope<'_>) -> Store {
+        Store::of_shape(shape, &sc.insts)
+    }
+
+    pub fn of_shape(shape: &Shape, insts: &crate::shape::Instances) -> Store {
         match &shape.kind {
             ShapeKind::Int { lo, hi } => Store::Int { lo: *lo, hi: *hi },
             ShapeKind::Role { role, count } => Store::Role {
-                first: sc.insts.first.get(role.index()).copied().unwrap_or(0),
+                first: insts.first.get(role.index()).copied().unwrap_or(0),
                 count: *count,
             },
             ShapeKind::Bool => Store::Plain(2),

@@ -1,0 +1,978 @@
+//! Expressions as Rust expressions over `u64`: a scalar in the evaluator's
+//! form (0 or 1, an integer's two's complement, a variant's index, an
+//! instance's global index) or a code of a known shape, exactly the forms
+//! of `compile/expr.rs`. Emitted code runs inside a function returning
+//! `Result<_, Bail>`, so `?` and `return Err(Bail)` give up.
+
+use std::cell::Cell;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+use spec_lang::ir::{
+    BinaryOp, Builtin, Expr, ExprKind, LocalId, Quantifier, RoleId, Spec, Type, UnaryOp,
+};
+
+use super::{E, const_code, lit_u64, ordered_network, unsupported};
+use crate::compile::{Load, Store, is_scalar, value_scalar};
+use crate::pack::{FieldsPack, Packing, Storage};
+use crate::shape::{Instances, Shape, ShapeKind, mask};
+use crate::value::Value;
+
+/// The form of an emitted value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// A scalar.
+    S,
+    /// A code of this shape.
+    C(Shape),
+}
+
+/// An emitted expression and its form.
+pub struct Val {
+    pub ts: TokenStream,
+    pub form: Form,
+}
+
+/// The locals in scope while emitting one frame.
+pub struct Frame {
+    pub types: Vec<Type>,
+    /// The Rust variable holding each IR local, when it is in scope.
+    pub bound: Vec<Option<(Ident, Form)>>,
+    /// Inside a step: its role, and the Rust variables holding the acting
+    /// instance's stored codes, by position.
+    pub step: Option<RoleId>,
+}
+
+impl Frame {
+    pub fn new(types: Vec<Type>, step: Option<RoleId>) -> Frame {
+        let bound = vec![None; types.len()];
+        Frame { types, bound, step }
+    }
+
+    pub fn ty(&self, id: LocalId) -> E<&Type> {
+        match self.types.get(id.index()) {
+            Some(t) => Ok(t),
+            None => unsupported("malformed IR: a local out of range"),
+        }
+    }
+
+    /// Binds `id` to a Rust variable until [`Frame::restore`].
+    pub fn bind(&mut self, id: LocalId, name: Ident, form: Form) -> Option<(Ident, Form)> {
+        match self.bound.get_mut(id.index()) {
+            Some(slot) => slot.replace((name, form)),
+            None => None,
+        }
+    }
+
+    pub fn restore(&mut self, id: LocalId, old: Option<(Ident, Form)>) {
+        if let Some(slot) = self.bound.get_mut(id.index()) {
+            *slot = old;
+        }
+    }
+}
+
+/// What expressions are emitted against.
+pub struct Emitter<'a> {
+    pub spec: &'a Spec,
+    pub pack: &'a Packing,
+    pub insts: &'a Instances,
+    pub consts: &'a [Value],
+    fresh: Cell<u32>,
+}
+
+/// A quantifier's, `for`'s or `choose`'s domain.
+pub enum Dom {
+    /// A role's instances: global indices.
+    Roles { first: u32, count: u32 },
+    /// An integer range.
+    Range { lo: TokenStream, hi: TokenStream },
+    /// The elements of a bitmask set code, as elements of `elem`.
+    Bits { code: TokenStream, elem: Shape },
+    /// The messages of a kind in flight, as message codes.
+    InFlight { kind: u32, shape: Shape },
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(
+        spec: &'a Spec,
+        pack: &'a Packing,
+        insts: &'a Instances,
+        consts: &'a [Value],
+    ) -> Emitter<'a> {
+        Emitter {
+            spec,
+            pack,
+            insts,
+            consts,
+            fresh: Cell::new(0),
+        }
+    }
+
+    /// A fresh Rust identifier.
+    pub fn fresh(&self, base: &str) -> Ident {
+        let n = self.fresh.get();
+        self.fresh.set(n + 1);
+        format_ident!("{base}{n}")
+    }
+
+    pub fn shape(&self, ty: &Type) -> Option<Shape> {
+        Shape::of(ty, self.spec, self.insts)
+    }
+
+    /// The form values of `ty` take: scalar, or a code of its shape.
+    pub fn form_of(&self, ty: &Type) -> E<Form> {
+        if is_scalar(ty) {
+            return Ok(Form::S);
+        }
+        match self.shape(ty) {
+            Some(s) => Ok(Form::C(s)),
+            None => unsupported("values of a type without codes"),
+        }
+    }
+
+    pub fn role_range(&self, role: RoleId) -> (u32, u32) {
+        let first = self.insts.first.get(role.index()).copied().unwrap_or(0);
+        let count = self.spec.roles.get(role.index()).map_or(0, |r| r.count);
+        (first, count)
+    }
+
+    /// `e` in the form of type `ty` (which differs from `e.ty` at most in
+    /// integer bounds); a code whose shape would change is not emitted.
+    pub fn conform(&self, e: &Expr, ty: &Type, f: &mut Frame) -> E<Val> {
+        let v = self.expr(e, f)?;
+        match (&v.form, self.form_of(ty)?) {
+            (Form::S, Form::S) => Ok(v),
+            (Form::C(a), Form::C(b)) if *a == b => Ok(v),
+            _ => unsupported("a value changes shape"),
+        }
+    }
+
+    pub fn scalar(&self, e: &Expr, f: &mut Frame) -> E<TokenStream> {
+        let v = self.expr(e, f)?;
+        match v.form {
+            Form::S => Ok(v.ts),
+            Form::C(_) => unsupported("malformed IR: a compound value where a scalar is expected"),
+        }
+    }
+
+    /// `e` as a code of `shape` (a component of a literal, a message
+    /// field, a map key): for a scalar, its code when it is in the shape's
+    /// domain; `miss` is the code to run when it is not.
+    pub fn code_in(
+        &self,
+        e: &Expr,
+        shape: &Shape,
+        miss: TokenStream,
+        f: &mut Frame,
+    ) -> E<TokenStream> {
+        let v = self.expr(e, f)?;
+        match v.form {
+            Form::S => Ok(store(&v.ts, &Store::of_shape(shape, self.insts), miss)),
+            Form::C(s) if s == *shape => Ok(v.ts),
+            Form::C(_) => unsupported("a component changes shape"),
+        }
+    }
+
+    pub fn expr(&self, e: &Expr, f: &mut Frame) -> E<Val> {
+        let s = |ts: TokenStream| Ok(Val { ts, form: Form::S });
+        match &e.kind {
+            ExprKind::Lit(lit) => {
+                let v = crate::eval::literal(lit);
+                self.constant(&v, &e.ty)
+            }
+            ExprKind::None => self.constant(&Value::None, &e.ty),
+            ExprKind::Const(id) => match self.consts.get(id.index()) {
+                Some(v) => self.constant(v, &e.ty),
+                None => unsupported("malformed IR: a constant out of range"),
+            },
+            ExprKind::Local(id) => {
+                let Some(Some((name, form))) = f.bound.get(id.index()).cloned() else {
+                    return unsupported("a local read outside the block that binds it");
+                };
+                let want = self.form_of(&e.ty)?;
+                if form != want {
+                    return unsupported("a local changes shape");
+                }
+                Ok(Val {
+                    ts: quote!(#name),
+                    form,
+                })
+            }
+            ExprKind::Var { var, instance } => self.var(*var, instance, &e.ty, f),
+            ExprKind::RoleSet(role) => {
+                let (_, count) = self.role_range(*role);
+                let set: Vec<Value> = (0..count)
+                    .map(|i| Value::Inst(crate::value::Instance::new(*role, i)))
+                    .collect();
+                self.constant(&Value::Set(set), &e.ty)
+            }
+            ExprKind::Unary(op, a) => {
+                let a = self.scalar(a, f)?;
+                match op {
+                    UnaryOp::Not => s(quote!(u64::from((#a) == 0))),
+                    UnaryOp::Neg => s(quote!(((#a) as i64).checked_neg().ok_or(Bail)? as u64)),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e, f),
+            ExprKind::Field(a, n) | ExprKind::TupleIndex(a, n) => self.field(a, *n, e, f),
+            ExprKind::Sender(a) | ExprKind::Receiver(a) => {
+                let sender = matches!(e.kind, ExprKind::Sender(_));
+                let v = self.expr(a, f)?;
+                let Form::C(Shape {
+                    kind:
+                        ShapeKind::Message {
+                            inst_bits, fields, ..
+                        },
+                    ..
+                }) = &v.form
+                else {
+                    return unsupported("an endpoint of a message without a code");
+                };
+                let code = v.ts;
+                let fb = fields.bits;
+                let im = lit_u64(mask(*inst_bits));
+                if sender {
+                    let sh = fb + inst_bits;
+                    s(quote!(k::shr(#code, #sh) & #im))
+                } else {
+                    s(quote!(k::shr(#code, #fb) & #im))
+                }
+            }
+            ExprKind::Crashed(a) => {
+                let g = self.scalar(a, f)?;
+                match self.pack.faults.crashed {
+                    None => s(quote!({
+                        let _ = #g;
+                        0u64
+                    })),
+                    Some(at) => {
+                        let at = Literal::usize_unsuffixed(at);
+                        s(quote!({
+                            let g = (#g) as usize;
+                            (s.get(#at + g / 64).copied().unwrap_or(0) >> (g % 64)) & 1
+                        }))
+                    }
+                }
+            }
+            ExprKind::SetLit(items) => {
+                let Some(shape) = self.shape(&e.ty) else {
+                    return unsupported("a set literal without a code");
+                };
+                let ShapeKind::Set(elem) = &shape.kind else {
+                    return unsupported("malformed IR: a set literal of another type");
+                };
+                let mut parts = Vec::new();
+                for x in items {
+                    let c = self.code_in(x, elem, quote!(return Err(Bail)), f)?;
+                    parts.push(quote!(code |= 1u64 << (#c);));
+                }
+                Ok(Val {
+                    ts: quote!({
+                        let mut code = 0u64;
+                        #(#parts)*
+                        code
+                    }),
+                    form: Form::C(shape),
+                })
+            }
+            ExprKind::TupleLit(items) | ExprKind::RecordLit(items) => {
+                let Some(shape) = self.shape(&e.ty) else {
+                    return unsupported("a record or tuple literal without a code");
+                };
+                let ShapeKind::Product {
+                    fields, offsets, ..
+                } = &shape.kind
+                else {
+                    return unsupported("malformed IR: a literal of another type");
+                };
+                if fields.len() != items.len() {
+                    return unsupported("malformed IR: a literal with the wrong arity");
+                }
+                let mut parts = Vec::new();
+                for ((x, fs), off) in items.iter().zip(fields).zip(offsets) {
+                    let c = self.code_in(x, fs, quote!(return Err(Bail)), f)?;
+                    parts.push(quote!(code |= k::shl(#c, #off);));
+                }
+                Ok(Val {
+                    ts: quote!({
+                        let mut code = 0u64;
+                        #(#parts)*
+                        code
+                    }),
+                    form: Form::C(shape),
+                })
+            }
+            ExprKind::Quant {
+                quantifier,
+                binders,
+                body,
+            } => {
+                if let Some(rewritten) =
+                    crate::compile::hoist::hoist(*quantifier, binders, body, e.span)
+                {
+                    return self.expr(&rewritten, f);
+                }
+                self.quantifier(*quantifier, binders, body, f)
+            }
+            ExprKind::If(c, t, x) => {
+                let c = self.scalar(c, f)?;
+                let t = self.conform(t, &e.ty, f)?;
+                let x = self.conform(x, &e.ty, f)?;
+                let (t, x) = (t.ts, x.ts);
+                Ok(Val {
+                    ts: quote!(if (#c) != 0 { #t } else { #x }),
+                    form: self.form_of(&e.ty)?,
+                })
+            }
+            ExprKind::Let(local, value, body) => {
+                let ty = f.ty(*local)?.clone();
+                let v = self.conform(value, &ty, f)?;
+                let name = self.fresh("l");
+                let old = f.bind(*local, name.clone(), v.form.clone());
+                let b = self.expr(body, f);
+                f.restore(*local, old);
+                let b = b?;
+                let vt = v.ts;
+                let bt = b.ts;
+                Ok(Val {
+                    ts: quote!({
+                        let #name: u64 = #vt;
+                        #bt
+                    }),
+                    form: b.form,
+                })
+            }
+            ExprKind::Builtin(b, args) => self.builtin(*b, args, e, f),
+            _ => unsupported("an expression the compiled checker does not emit"),
+        }
+    }
+
+    /// A constant value in the form of its type.
+    fn constant(&self, v: &Value, ty: &Type) -> E<Val> {
+        if is_scalar(ty) {
+            return match value_scalar(v, self.insts, spec_lang::Span::DETACHED) {
+                Ok(x) => {
+                    let x = lit_u64(x);
+                    Ok(Val {
+                        ts: quote!(#x),
+                        form: Form::S,
+                    })
+                }
+                Err(_) => unsupported("a constant that is not a scalar"),
+            };
+        }
+        let Some(shape) = self.shape(ty) else {
+            return unsupported("a constant without a code");
+        };
+        match const_code(v, &shape, self.insts) {
+            Some(c) => {
+                let c = lit_u64(c);
+                Ok(Val {
+                    ts: quote!(#c),
+                    form: Form::C(shape),
+                })
+            }
+            None => unsupported("a constant outside its type's codes"),
+        }
+    }
+
+    /// Reads variable `var` of the instance `instance` evaluates to.
+    fn var(&self, var: spec_lang::ir::VarId, instance: &Expr, ty: &Type, f: &mut Frame) -> E<Val> {
+        let Some(slot) = self.pack.vars.get(var.index()) else {
+            return unsupported("malformed IR: a variable out of range");
+        };
+        if !matches!(instance.ty, Type::Role(r) if r == slot.role) {
+            return unsupported("malformed IR: a variable of another role");
+        }
+        let own = format_ident!("v{}", slot.pos);
+        let in_own_step = f.step == Some(slot.role);
+        let is_me = in_own_step
+            && matches!(instance.kind, ExprKind::Local(id) if id == spec_lang::ir::Step::SELF);
+        let stored = if is_me {
+            quote!(#own)
+        } else {
+            let g = self.scalar(instance, f)?;
+            let read = self.read_stored(slot.role, slot.pos, quote!(g))?;
+            if in_own_step {
+                quote!({
+                    let g = #g;
+                    if g == me { #own } else { #read }
+                })
+            } else {
+                quote!({
+                    let g = #g;
+                    #read
+                })
+            }
+        };
+        match &slot.storage {
+            Storage::Packed(shape) if is_scalar(ty) => Ok(Val {
+                ts: load(stored, &Load::of_shape(shape, self.insts)),
+                form: Form::S,
+            }),
+            Storage::Packed(shape) => match self.shape(ty) {
+                Some(want) if want == *shape => Ok(Val {
+                    ts: stored,
+                    form: Form::C(want),
+                }),
+                _ => unsupported("a variable read in another shape"),
+            },
+            Storage::Wide if is_scalar(ty) => Ok(Val {
+                ts: stored,
+                form: Form::S,
+            }),
+            _ => unsupported("a variable without a code"),
+        }
+    }
+
+    /// The stored code of the variable at position `pos` of role `role`
+    /// for the global instance `g` (a `u64` expression), read from the
+    /// state `s`; gives up when `g` is not an instance of the role.
+    pub fn read_stored(&self, role: RoleId, pos: usize, g: TokenStream) -> E<TokenStream> {
+        let Some(rp) = self.pack.roles.get(role.index()) else {
+            return unsupported("malformed IR: a role out of range");
+        };
+        let Some(&var) = self
+            .spec
+            .roles
+            .get(role.index())
+            .and_then(|r| r.vars.get(pos))
+        else {
+            return unsupported("malformed IR: a variable out of range");
+        };
+        let slot = &self.pack.vars[var.index()];
+        let bits = slot.storage.bits();
+        let (first, count) = self.role_range(role);
+        let (first, count) = (lit_u64(u64::from(first)), lit_u64(u64::from(count)));
+        let base = Literal::usize_unsuffixed(rp.base);
+        let at = match rp.block {
+            crate::pack::Block::Small { bits: bb, per_word } => {
+                let (bb, pw, sh) = (
+                    lit_u64(u64::from(bb)),
+                    lit_u64(u64::from(per_word)),
+                    lit_u64(u64::from(slot.shift)),
+                );
+                quote!((#base + (i / #pw) as usize, ((i % #pw) * #bb + #sh) as u32))
+            }
+            crate::pack::Block::Large { words } => {
+                let (wd, w, sh) = (
+                    lit_u64(u64::from(words)),
+                    Literal::usize_unsuffixed(slot.word as usize),
+                    slot.shift,
+                );
+                quote!((#base + (i * #wd) as usize + #w, #sh))
+            }
+        };
+        if bits == 0 {
+            return Ok(quote!({
+                let i = (#g).wrapping_sub(#first);
+                if i >= #count {
+                    return Err(Bail);
+                }
+                0u64
+            }));
+        }
+        let m = lit_u64(mask(bits));
+        Ok(quote!({
+            let i = (#g).wrapping_sub(#first);
+            if i >= #count {
+                return Err(Bail);
+            }
+            let (w, sh) = #at;
+            k::shr(s[w], sh) & #m
+        }))
+    }
+
+    fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, e: &Expr, f: &mut Frame) -> E<Val> {
+        use BinaryOp as B;
+        let s = |ts: TokenStream| Ok(Val { ts, form: Form::S });
+        match op {
+            B::And | B::Or | B::Implies => {
+                let x = self.scalar(a, f)?;
+                let y = self.scalar(b, f)?;
+                return match op {
+                    B::And => s(quote!(u64::from((#x) != 0 && (#y) != 0))),
+                    B::Or => s(quote!(u64::from((#x) != 0 || (#y) != 0))),
+                    _ => s(quote!(u64::from((#x) == 0 || (#y) != 0))),
+                };
+            }
+            B::In | B::NotIn => return self.membership(op == B::NotIn, a, b, f),
+            _ => {}
+        }
+        if is_scalar(&a.ty) && is_scalar(&b.ty) {
+            let x = self.scalar(a, f)?;
+            let y = self.scalar(b, f)?;
+            return match op {
+                B::Eq | B::Iff => s(quote!({
+                    let (p, q) = (#x, #y);
+                    u64::from(p == q)
+                })),
+                B::Ne => s(quote!({
+                    let (p, q) = (#x, #y);
+                    u64::from(p != q)
+                })),
+                B::Lt | B::Le | B::Gt | B::Ge => {
+                    let cmp = match op {
+                        B::Lt => quote!(<),
+                        B::Le => quote!(<=),
+                        B::Gt => quote!(>),
+                        _ => quote!(>=),
+                    };
+                    s(quote!({
+                        let (p, q) = ((#x) as i64, (#y) as i64);
+                        u64::from(p #cmp q)
+                    }))
+                }
+                B::Add | B::Sub | B::Mul => {
+                    let method = match op {
+                        B::Add => format_ident!("checked_add"),
+                        B::Sub => format_ident!("checked_sub"),
+                        _ => format_ident!("checked_mul"),
+                    };
+                    s(quote!({
+                        let (p, q) = ((#x) as i64, (#y) as i64);
+                        p.#method(q).ok_or(Bail)? as u64
+                    }))
+                }
+                B::Div => s(quote!({
+                    let (p, q) = ((#x) as i64, (#y) as i64);
+                    k::div(p, q)? as u64
+                })),
+                B::Mod => s(quote!({
+                    let (p, q) = ((#x) as i64, (#y) as i64);
+                    k::rem(p, q)? as u64
+                })),
+                _ => unsupported("malformed IR: an operator on scalars of the wrong type"),
+            };
+        }
+        let ashape = self.shape(&a.ty);
+        let same = ashape.is_some() && ashape == self.shape(&b.ty);
+        match op {
+            B::Eq | B::Ne if same => {
+                let x = self.expr(a, f)?.ts;
+                let y = self.expr(b, f)?.ts;
+                let eq = op == B::Eq;
+                s(quote!({
+                    let (p, q) = (#x, #y);
+                    u64::from((p == q) == #eq)
+                }))
+            }
+            B::Union | B::Diff | B::Inter | B::Subset
+                if same
+                    && matches!(ashape.as_ref().map(|s| &s.kind), Some(ShapeKind::Set(_)))
+                    && (op == B::Subset || self.shape(&e.ty) == ashape) =>
+            {
+                let x = self.expr(a, f)?.ts;
+                let y = self.expr(b, f)?.ts;
+                let Some(shape) = ashape else {
+                    return unsupported("a set without a code");
+                };
+                let code = |ts: TokenStream| {
+                    Ok(Val {
+                        ts,
+                        form: Form::C(shape.clone()),
+                    })
+                };
+                match op {
+                    B::Union => code(quote!({
+                        let (p, q) = (#x, #y);
+                        p | q
+                    })),
+                    B::Diff => code(quote!({
+                        let (p, q) = (#x, #y);
+                        p & !q
+                    })),
+                    B::Inter => code(quote!({
+                        let (p, q) = (#x, #y);
+                        p & q
+                    })),
+                    _ => s(quote!({
+                        let (p, q) = (#x, #y);
+                        u64::from(p & !q == 0)
+                    })),
+                }
+            }
+            _ => unsupported("an operator on values without codes"),
+        }
+    }
+
+    /// `a in b`, `a not in b`.
+    fn membership(&self, negate: bool, a: &Expr, b: &Expr, f: &mut Frame) -> E<Val> {
+        let flip = |ts: TokenStream| {
+            Ok(Val {
+                ts: quote!(u64::from((#ts) != #negate)),
+                form: Form::S,
+            })
+        };
+        if let ExprKind::RoleSet(role) = b.kind
+            && is_scalar(&a.ty)
+        {
+            let (first, count) = self.role_range(role);
+            let (first, count) = (lit_u64(u64::from(first)), lit_u64(u64::from(count)));
+            let x = self.scalar(a, f)?;
+            return flip(quote!({
+                let g = #x;
+                g >= #first && g - #first < #count
+            }));
+        }
+        if let ExprKind::Range(lo, hi) = &b.kind
+            && matches!(a.ty, Type::Int(_))
+        {
+            let x = self.scalar(a, f)?;
+            let lo = self.scalar(lo, f)?;
+            let hi = self.scalar(hi, f)?;
+            let max = crate::eval::MAX_RANGE;
+            return flip(quote!({
+                let n = (#x) as i64;
+                let (l, h) = ((#lo) as i64, (#hi) as i64);
+                if h >= l && h.saturating_sub(l) >= #max {
+                    return Err(Bail);
+                }
+                l <= n && n <= h
+            }));
+        }
+        let Some(cshape) = self.shape(&b.ty) else {
+            return unsupported("membership in a collection without a code");
+        };
+        let ShapeKind::Set(elem) = &cshape.kind else {
+            return unsupported("membership in a collection that is not a set");
+        };
+        // An element without a code in the set's element shape cannot be
+        // in a set that has a code.
+        let x = self.code_in(a, elem, quote!(u64::MAX), f)?;
+        let c = self.expr(b, f)?.ts;
+        flip(quote!({
+            let x = #x;
+            let c = #c;
+            x != u64::MAX && (k::shr(c, x as u32) & 1) == 1
+        }))
+    }
+
+    fn field(&self, a: &Expr, n: u32, e: &Expr, f: &mut Frame) -> E<Val> {
+        let base = self.expr(a, f)?;
+        let Form::C(bshape) = &base.form else {
+            return unsupported("a field of a value without a code");
+        };
+        let product = match &bshape.kind {
+            ShapeKind::Product { .. } => bshape.clone(),
+            ShapeKind::Message { fields, .. } => (**fields).clone(),
+            _ => return unsupported("a field of a value without fields"),
+        };
+        let ShapeKind::Product {
+            fields, offsets, ..
+        } = &product.kind
+        else {
+            return unsupported("a field of a value without fields");
+        };
+        let (Some(fshape), Some(off)) = (fields.get(n as usize), offsets.get(n as usize)) else {
+            return unsupported("malformed IR: a field out of range");
+        };
+        let bt = base.ts;
+        let m = lit_u64(mask(fshape.bits));
+        let code = quote!((k::shr(#bt, #off) & #m));
+        if is_scalar(&e.ty) {
+            return Ok(Val {
+                ts: load(code, &Load::of_shape(fshape, self.insts)),
+                form: Form::S,
+            });
+        }
+        match self.shape(&e.ty) {
+            Some(want) if want == *fshape => Ok(Val {
+                ts: code,
+                form: Form::C(want),
+            }),
+            _ => unsupported("a field read in another shape"),
+        }
+    }
+
+    fn builtin(&self, b: Builtin, args: &[Expr], e: &Expr, f: &mut Frame) -> E<Val> {
+        use Builtin as F;
+        let s = |ts: TokenStream| Ok(Val { ts, form: Form::S });
+        let arg_shape = args.first().and_then(|a| self.shape(&a.ty));
+        match (b, arg_shape.as_ref().map(|s| &s.kind), args) {
+            (F::Size, Some(ShapeKind::Set(_)), [a]) => {
+                let x = self.expr(a, f)?.ts;
+                s(quote!(u64::from((#x).count_ones())))
+            }
+            (F::IsSome | F::IsNone, Some(ShapeKind::Option(inner)), [a]) => {
+                let x = self.expr(a, f)?.ts;
+                let ib = inner.bits;
+                let want = b == F::IsSome;
+                s(quote!(u64::from(((k::shr(#x, #ib) & 1) == 1) == #want)))
+            }
+            (F::Get, Some(ShapeKind::Option(inner)), [a]) => {
+                let x = self.expr(a, f)?.ts;
+                let ib = inner.bits;
+                let m = lit_u64(mask(ib));
+                let code = quote!({
+                    let c = #x;
+                    if (k::shr(c, #ib) & 1) != 1 {
+                        return Err(Bail);
+                    }
+                    c & #m
+                });
+                if is_scalar(&e.ty) {
+                    return s(load(code, &Load::of_shape(inner, self.insts)));
+                }
+                match self.shape(&e.ty) {
+                    Some(want) if want == **inner => Ok(Val {
+                        ts: code,
+                        form: Form::C(want),
+                    }),
+                    _ => unsupported("an option's value in another shape"),
+                }
+            }
+            (F::Some, _, [a]) => {
+                let Some(shape) = self.shape(&e.ty) else {
+                    return unsupported("an option without a code");
+                };
+                let ShapeKind::Option(inner) = &shape.kind else {
+                    return unsupported("malformed IR: some() of another type");
+                };
+                let c = self.code_in(a, inner, quote!(return Err(Bail)), f)?;
+                let ib = inner.bits;
+                Ok(Val {
+                    ts: quote!(k::shl(1, #ib) | (#c)),
+                    form: Form::C(shape),
+                })
+            }
+            (F::Min2 | F::Max2, _, [a, c]) if matches!(e.ty, Type::Int(_)) => {
+                let x = self.scalar(a, f)?;
+                let y = self.scalar(c, f)?;
+                let pick = if b == F::Min2 {
+                    quote!(p.min(q))
+                } else {
+                    quote!(p.max(q))
+                };
+                s(quote!({
+                    let (p, q) = ((#x) as i64, (#y) as i64);
+                    #pick as u64
+                }))
+            }
+            (F::Abs, _, [a]) if matches!(e.ty, Type::Int(_)) => {
+                let x = self.scalar(a, f)?;
+                s(quote!(((#x) as i64).checked_abs().ok_or(Bail)? as u64))
+            }
+            _ => unsupported(format!("the builtin {b:?} on these arguments")),
+        }
+    }
+
+    fn quantifier(
+        &self,
+        q: Quantifier,
+        binders: &[(LocalId, Expr)],
+        body: &Expr,
+        f: &mut Frame,
+    ) -> E<Val> {
+        let label = syn::Lifetime::new(
+            &format!("'{}", self.fresh("q")),
+            proc_macro2::Span::call_site(),
+        );
+        let r = self.fresh("r");
+        let init = match q {
+            Quantifier::Forall => quote!(1u64),
+            Quantifier::Exists | Quantifier::Sum => quote!(0u64),
+        };
+        let loops = self.nest(binders, f, &mut |em, f| {
+            let inner = em.scalar(body, f)?;
+            Ok(match q {
+                Quantifier::Forall => quote!(if (#inner) == 0 {
+                    #r = 0;
+                    break #label;
+                }),
+                Quantifier::Exists => quote!(if (#inner) != 0 {
+                    #r = 1;
+                    break #label;
+                }),
+                Quantifier::Sum => {
+                    quote!(#r = (#r as i64).checked_add((#inner) as i64).ok_or(Bail)? as u64;)
+                }
+            })
+        })?;
+        Ok(Val {
+            ts: quote!({
+                let mut #r: u64 = #init;
+                #label: {
+                    #loops
+                }
+                #r
+            }),
+            form: Form::S,
+        })
+    }
+
+    /// Nested loops over `binders`, each domain evaluated with the earlier
+    /// binders bound, around what `inner` emits with all of them bound.
+    pub fn nest(
+        &self,
+        binders: &[(LocalId, Expr)],
+        f: &mut Frame,
+        inner: &mut dyn FnMut(&Self, &mut Frame) -> E<TokenStream>,
+    ) -> E<TokenStream> {
+        let Some(((local, dom), rest)) = binders.split_first() else {
+            return inner(self, f);
+        };
+        let ty = f.ty(*local)?.clone();
+        let form = self.form_of(&ty)?;
+        let d = self.domain(dom, &ty, f)?;
+        let name = self.fresh("b");
+        let old = f.bind(*local, name.clone(), form.clone());
+        let body = self.nest(rest, f, inner);
+        f.restore(*local, old);
+        self.each(&d, &name, &form, body?)
+    }
+
+    /// The domain of a binder of type `elem_ty`.
+    pub fn domain(&self, e: &Expr, elem_ty: &Type, f: &mut Frame) -> E<Dom> {
+        match &e.kind {
+            ExprKind::RoleSet(role) => {
+                let (first, count) = self.role_range(*role);
+                Ok(Dom::Roles { first, count })
+            }
+            ExprKind::Range(lo, hi) => Ok(Dom::Range {
+                lo: self.scalar(lo, f)?,
+                hi: self.scalar(hi, f)?,
+            }),
+            ExprKind::InFlight(kind) => {
+                if f.step.is_some() {
+                    return unsupported("in_flight inside a step");
+                }
+                let packed = matches!(
+                    self.pack.net.fields.get(kind.index()),
+                    Some(FieldsPack::Packed(_))
+                );
+                match self.shape(&Type::Message(*kind)) {
+                    Some(shape) if packed && ordered_network(self.pack) => Ok(Dom::InFlight {
+                        kind: kind.0,
+                        shape,
+                    }),
+                    _ => unsupported("in_flight over a FIFO network or messages without codes"),
+                }
+            }
+            _ => {
+                let v = self.expr(e, f)?;
+                match v.form {
+                    Form::C(Shape {
+                        kind: ShapeKind::Set(elem),
+                        ..
+                    }) => {
+                        if !is_scalar(elem_ty) && self.shape(elem_ty).as_ref() != Some(&*elem) {
+                            return unsupported("set elements in another shape");
+                        }
+                        Ok(Dom::Bits {
+                            code: v.ts,
+                            elem: *elem,
+                        })
+                    }
+                    _ => unsupported("a domain that is not a set with a code"),
+                }
+            }
+        }
+    }
+
+    /// A loop binding `name` (in `form`) to each element of `d` around
+    /// `body`. The domain is evaluated once, before the loop.
+    pub fn each(&self, d: &Dom, name: &Ident, form: &Form, body: TokenStream) -> E<TokenStream> {
+        Ok(match d {
+            Dom::Roles { first, count } => {
+                let (lo, hi) = (
+                    lit_u64(u64::from(*first)),
+                    lit_u64(u64::from(first + count)),
+                );
+                quote!(for #name in #lo..#hi {
+                    #body
+                })
+            }
+            Dom::Range { lo, hi } => {
+                let max = crate::eval::MAX_RANGE;
+                quote!({
+                    let (l, h) = ((#lo) as i64, (#hi) as i64);
+                    if h >= l {
+                        if h.saturating_sub(l) >= #max {
+                            return Err(Bail);
+                        }
+                        for n in l..=h {
+                            let #name = n as u64;
+                            #body
+                        }
+                    }
+                })
+            }
+            Dom::Bits { code, elem } => {
+                let elem_value = match form {
+                    Form::S => load(quote!(bit), &Load::of_shape(elem, self.insts)),
+                    Form::C(_) => quote!(bit),
+                };
+                quote!({
+                    let mut rest: u64 = #code;
+                    while rest != 0 {
+                        let bit = u64::from(rest.trailing_zeros());
+                        rest &= rest - 1;
+                        let #name = #elem_value;
+                        #body
+                    }
+                })
+            }
+            Dom::InFlight { kind, shape } => {
+                let ShapeKind::Message {
+                    inst_bits, fields, ..
+                } = &shape.kind
+                else {
+                    return unsupported("malformed IR: a message type without a message shape");
+                };
+                let (from_sh, to_sh) = (inst_bits + fields.bits, fields.bits);
+                let kind = Literal::u32_suffixed(*kind);
+                quote!(for msg in k::in_flight(m, s, #kind) {
+                    let #name = k::shl(u64::from(msg.from), #from_sh)
+                        | k::shl(u64::from(msg.to), #to_sh)
+                        | msg.fields;
+                    for _ in 0..msg.copies {
+                        #body
+                    }
+                })
+            }
+        })
+    }
+}
+
+/// A stored code as a scalar.
+pub fn load(code: TokenStream, l: &Load) -> TokenStream {
+    match *l {
+        Load::Raw => code,
+        Load::Offset(lo) => quote!(((#code) as i64).wrapping_add(#lo) as u64),
+        Load::Role(first) => {
+            let first = lit_u64(u64::from(first));
+            quote!((#code) + #first)
+        }
+    }
+}
+
+/// A scalar as the code of a scalar shape; `miss` when it is outside the
+/// shape's domain.
+pub fn store(x: &TokenStream, s: &Store, miss: TokenStream) -> TokenStream {
+    match *s {
+        Store::Plain(count) => {
+            let count = lit_u64(count);
+            quote!({
+                let x = #x;
+                if x < #count { x } else { #miss }
+            })
+        }
+        Store::Int { lo, hi } => quote!({
+            let n = (#x) as i64;
+            if #lo <= n && n <= #hi {
+                n.wrapping_sub(#lo) as u64
+            } else {
+                #miss
+            }
+        }),
+        Store::Role { first, count } => {
+            let (first, count) = (lit_u64(u64::from(first)), lit_u64(u64::from(count)));
+            quote!({
+                let x = #x;
+                let i = x.wrapping_sub(#first);
+                if x >= #first && i < #count { i } else { #miss }
+            })
+        }
+    }
+}

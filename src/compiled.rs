@@ -1,0 +1,200 @@
+//! `specc check --compiled`: a checker compiled for the spec, as SPIN
+//! compiles pan.c. The checker crate writes the source of a binary
+//! specialised to the spec (`checker::kernel_crate`); this module writes it
+//! into a cache directory, builds it with cargo (cargo rebuilds only what
+//! changed, so a second run of the same spec builds nothing), runs it with
+//! the spec's text and the configuration on its standard input, relays its
+//! progress reports, and hands its result to the checker to conclude
+//! (counterexamples are rebuilt by the interpreted engine here).
+//!
+//! The compiled checker depends on this source tree's `checker` crate, so
+//! `--compiled` works where specc was built from source (as `cargo run`
+//! or `cargo install --path` do), with cargo on the PATH.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use checker::{CheckConfig, CheckOutcome, KernelSummary};
+use spec_lang::ParamOverride;
+
+use crate::progress::ProgressLine;
+use crate::spec_file::SpecFile;
+
+/// Where specc's source tree was when this binary was built.
+const SOURCE_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+/// What went wrong before a compiled check could report.
+pub struct CompiledError(pub String);
+
+/// Builds (or finds built) the compiled checker of `file`'s spec and runs
+/// it.
+pub fn check(
+    file: &SpecFile,
+    params: &[ParamOverride],
+    config: &CheckConfig,
+    progress: &ProgressLine,
+) -> Result<CheckOutcome, CompiledError> {
+    let source = Path::new(SOURCE_DIR);
+    let checker_dir = source.join("checker");
+    if !checker_dir.join("Cargo.toml").is_file() {
+        return Err(CompiledError(format!(
+            "--compiled builds a checker against specc's `checker` crate, expected at `{}`, which is not there (specc was built from a source tree that has moved); run the check without --compiled",
+            checker_dir.display()
+        )));
+    }
+    let cache = cache_dir(source);
+    let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(CompiledError)?;
+    if let Some(summary) = krate.summaries.first() {
+        eprintln!("{}", summary_note(summary));
+    }
+    let dir = cache.join("kernels").join(&krate.name);
+    write_crate(&dir, &krate.files, source).map_err(|e| {
+        CompiledError(format!(
+            "cannot write the compiled checker to `{}`: {e}",
+            dir.display()
+        ))
+    })?;
+    let target = cache.join("target");
+    let started = Instant::now();
+    build(&dir, &target)?;
+    eprintln!(
+        "note: compiled checker ready in {:.1} s ({})",
+        started.elapsed().as_secs_f64(),
+        dir.display()
+    );
+    let binary =
+        target
+            .join("release")
+            .join(format!("{}{}", krate.name, std::env::consts::EXE_SUFFIX));
+    let request = checker::kernel::kernel_request(&file.source, params, config);
+    let result = run(&binary, &request, progress)?;
+    Ok(checker::kernel::finish_compiled(
+        &file.spec, config, *result,
+    ))
+}
+
+/// `$SPECC_CACHE_DIR`, or `target/specc-compiled` in specc's source tree.
+fn cache_dir(source: &Path) -> PathBuf {
+    match std::env::var_os("SPECC_CACHE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => source.join("target").join("specc-compiled"),
+    }
+}
+
+fn summary_note(s: &KernelSummary) -> String {
+    let mut note = format!(
+        "note: compiled {} of {} steps and {} of {} predicates",
+        s.steps_compiled, s.steps, s.predicates_compiled, s.predicates
+    );
+    if !s.interpreted.is_empty() {
+        let names: Vec<String> = s
+            .interpreted
+            .iter()
+            .map(|(name, why)| format!("{name} ({why})"))
+            .collect();
+        note.push_str("; interpreted: ");
+        note.push_str(&names.join(", "));
+    }
+    note
+}
+
+/// Writes the crate's files, leaving files that did not change alone (so
+/// cargo sees nothing new), with specc's Cargo.lock so that the compiled
+/// checker uses the versions specc was built with.
+fn write_crate(dir: &Path, files: &[(String, String)], source: &Path) -> std::io::Result<()> {
+    let mut all: Vec<(PathBuf, Vec<u8>)> = files
+        .iter()
+        .map(|(path, text)| (dir.join(path), text.clone().into_bytes()))
+        .collect();
+    if let Ok(lock) = std::fs::read(source.join("Cargo.lock")) {
+        all.push((dir.join("Cargo.lock"), lock));
+    }
+    for (path, bytes) in all {
+        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)?;
+    }
+    Ok(())
+}
+
+/// `cargo build --release` of the crate in `dir`, into `target`.
+fn build(dir: &Path, target: &Path) -> Result<(), CompiledError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .arg("build")
+        .arg("--release")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            CompiledError(format!(
+                "--compiled needs cargo to build the compiled checker, and `{}` could not be run: {e}",
+                Path::new(&cargo).display()
+            ))
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Err(CompiledError(format!(
+        "building the compiled checker in `{}` failed ({}):\n{}",
+        dir.display(),
+        output.status,
+        stderr.trim_end()
+    )))
+}
+
+/// Runs the compiled checker on `request`, relaying its progress reports.
+fn run(
+    binary: &Path,
+    request: &str,
+    progress: &ProgressLine,
+) -> Result<Box<checker::kernel::KernelResult>, CompiledError> {
+    let mut child = Command::new(binary)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| {
+            CompiledError(format!(
+                "cannot run the compiled checker `{}`: {e}",
+                binary.display()
+            ))
+        })?;
+    let written = match child.stdin.take() {
+        Some(mut stdin) => stdin.write_all(request.as_bytes()),
+        None => Err(std::io::Error::other("no standard input")),
+    };
+    let mut result = None;
+    let mut refused = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            match checker::kernel::parse_kernel_line(&line) {
+                Ok(checker::kernel::KernelMessage::Progress(p)) => progress.update(&p),
+                Ok(checker::kernel::KernelMessage::Done(r)) => result = Some(r),
+                Err(message) => refused = Some(message),
+            }
+        }
+    }
+    let status = child.wait();
+    if let Some(r) = result {
+        return Ok(r);
+    }
+    let why = match (refused, written, status) {
+        (Some(message), _, _) => message,
+        (None, Err(e), _) => format!("cannot send it the request: {e}"),
+        (None, Ok(()), Ok(status)) => format!("it stopped without a result ({status})"),
+        (None, Ok(()), Err(e)) => format!("cannot wait for it: {e}"),
+    };
+    Err(CompiledError(format!("the compiled checker failed: {why}")))
+}
