@@ -57,22 +57,63 @@ pub fn check(
         ))
     })?;
     let target = cache.join("target");
-    let started = Instant::now();
-    build(&dir, &target)?;
-    eprintln!(
-        "note: compiled checker ready in {:.1} s ({})",
-        started.elapsed().as_secs_f64(),
-        dir.display()
-    );
     let binary =
         target
             .join("release")
             .join(format!("{}{}", krate.name, std::env::consts::EXE_SUFFIX));
+    let stamp = build_stamp(&krate.files);
+    let stamp_file = dir.join("specc-built");
+    let fresh =
+        binary.is_file() && stamp.is_some() && std::fs::read_to_string(&stamp_file).ok() == stamp;
+    if fresh {
+        eprintln!(
+            "note: using the compiled checker built before ({})",
+            dir.display()
+        );
+    } else {
+        let started = Instant::now();
+        build(&dir, &target)?;
+        if let Some(stamp) = &stamp {
+            // Without the stamp the next run asks cargo again (a no-op).
+            let _ = std::fs::write(&stamp_file, stamp);
+        }
+        eprintln!(
+            "note: compiled checker built in {:.1} s ({})",
+            started.elapsed().as_secs_f64(),
+            dir.display()
+        );
+    }
     let request = checker::kernel::kernel_request(&file.source, params, config);
     let result = run(&binary, &request, progress)?;
     Ok(checker::kernel::finish_compiled(
         &file.spec, config, *result,
     ))
+}
+
+/// What a built compiled checker was built from: its source files and this
+/// `specc` executable (its size and modification time; a rebuilt `specc`
+/// may carry a changed checker crate). A binary whose stamp matches is used
+/// without asking cargo, which takes a noticeable fraction of a second and
+/// a hundred megabytes even when there is nothing to do. `None` when the
+/// executable cannot be examined: then cargo always decides.
+fn build_stamp(files: &[(String, String)]) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let mut text = format!(
+        "specc {} {} {}\n",
+        exe.display(),
+        meta.len(),
+        modified.as_nanos()
+    );
+    for (path, contents) in files {
+        text.push_str(&format!("{path} {}\n", checker::content_hash(contents)));
+    }
+    Some(text)
 }
 
 /// `$SPECC_CACHE_DIR`, or `target/specc-compiled` in specc's source tree.

@@ -109,6 +109,11 @@ pub fn kernel_crate(specs: &[&Spec], checker_dir: &Path) -> Result<KernelCrate, 
     })
 }
 
+/// A fixed-seed hash of a text (for build stamps).
+pub fn content_hash(text: &str) -> u64 {
+    crate::fingerprint::fingerprint(text.as_bytes())
+}
+
 fn manifest(name: &str, checker_dir: &Path) -> String {
     let path = checker_dir
         .display()
@@ -366,25 +371,38 @@ fn driver(spec: &Spec, pack: &Packing, insts: &Instances, compiled: &[bool]) -> 
                 }
             }
         };
-        let body = match &st.kind {
+        let block = match &st.kind {
             StepKind::Receive(r) => {
                 let kind = Literal::u32_suffixed(r.message.0);
                 let a = attempt(quote!(Some(d)));
+                // One cursor walks the deliverable messages of this kind
+                // for every instance in turn (crashed ones too, so that
+                // it moves past their messages).
                 quote! {
-                    for i in k::deliveries(x, #kind, g) {
-                        let d = k::delivery(x, i);
+                    let mut at = k::deliveries_from(x, #kind, #first_l);
+                    for g in #first_l..#end_l {
+                        let mine = k::next_deliveries(x, #kind, g, &mut at);
+                        #crash_check
+                        for i in mine {
+                            let d = k::delivery(x, i);
+                            #a
+                        }
+                    }
+                }
+            }
+            StepKind::Internal | StepKind::Timeout => {
+                let a = attempt(quote!(None));
+                quote! {
+                    for g in #first_l..#end_l {
+                        #crash_check
                         #a
                     }
                 }
             }
-            StepKind::Internal | StepKind::Timeout => attempt(quote!(None)),
         };
         blocks.push(quote! {
             if pass != Some(!#is_timeout) {
-                for g in #first_l..#end_l {
-                    #crash_check
-                    #body
-                }
+                #block
             }
         });
     }

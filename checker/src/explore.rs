@@ -430,6 +430,20 @@ struct WorkerScratch {
     state: Vec<u64>,
     /// The level's chunk, when the level is on disk.
     chunk: Vec<u8>,
+    /// The successors of the state being expanded, waiting to be looked
+    /// up: their words and, per successor, fingerprint, where its words
+    /// start and end, and its transition index.
+    batch_words: Vec<u64>,
+    batch: Vec<Waiting>,
+}
+
+/// A successor waiting in a batch (see [`WorkerScratch`]).
+#[derive(Clone, Copy)]
+struct Waiting {
+    fp: u64,
+    start: u32,
+    end: u32,
+    transition: u64,
 }
 
 impl Explorer<'_> {
@@ -592,6 +606,8 @@ impl Explorer<'_> {
             locals,
             state: current,
             chunk: chunk_buf,
+            batch_words,
+            batch,
         } = scratch;
         let bytes = match level.chunk(chunk, chunk_buf) {
             Ok(bytes) => bytes,
@@ -636,6 +652,12 @@ impl Explorer<'_> {
             let generated_before = out.generated;
             let mut count: u64 = 0;
             let mut internal: Option<String> = None;
+            batch.clear();
+            batch_words.clear();
+            // First every successor is generated and fingerprinted, then
+            // all are looked up: the lookups' cache misses (the seen-set
+            // is far larger than the cache) overlap instead of each
+            // waiting for the one before.
             let result = for_each_successor(machine, state, succ, &mut |label, next| {
                 count += 1;
                 if expand {
@@ -656,30 +678,48 @@ impl Explorer<'_> {
                         return ControlFlow::Break(());
                     }
                 };
-                let fp = fingerprint_words(words);
+                let start = batch_words.len() as u32;
+                batch_words.extend_from_slice(words);
+                batch.push(Waiting {
+                    fp: fingerprint_words(words),
+                    start,
+                    end: batch_words.len() as u32,
+                    transition: count - 1,
+                });
+                ControlFlow::Continue(())
+            });
+            if internal.is_none() {
+                self.seen.prefetch(batch.iter().map(|b| b.fp));
+            }
+            for b in batch.iter() {
+                if internal.is_some() {
+                    break;
+                }
+                let fp = b.fp;
                 if !expand {
                     if self.seen.contains(fp) || self.fresh.contains(fp) {
-                        return ControlFlow::Continue(());
+                        continue;
                     }
                     out.truncated = true;
-                    return ControlFlow::Break(());
+                    break;
                 }
                 if self.seen.contains(fp) {
-                    return ControlFlow::Continue(());
+                    continue;
                 }
-                if count > seen::MAX_TRANSITION {
+                if b.transition >= seen::MAX_TRANSITION {
                     internal = Some(format!(
                         "a state has more than {} successors",
                         seen::MAX_TRANSITION
                     ));
-                    return ControlFlow::Break(());
+                    break;
                 }
-                let link = seen::link(parent, count - 1);
+                let link = seen::link(parent, b.transition);
                 let place = Stored {
                     chunk: chunk as u32,
                     index: out.found.len() as u32,
                 };
                 if self.fresh.offer(fp, link, place) == Offer::New {
+                    let words = &batch_words[b.start as usize..b.end as usize];
                     let before = out.found.bytes.len();
                     out.found.push(words, fixed);
                     found_bytes += (out.found.bytes.len() - before) as u64 + 40;
@@ -688,8 +728,7 @@ impl Explorer<'_> {
                         self.stop.store(STOP_STATES, Relaxed);
                     }
                 }
-                ControlFlow::Continue(())
-            });
+            }
             if let Some(message) = internal {
                 out.generated = generated_before;
                 out.event = event(EventKind::Internal(message));

@@ -66,6 +66,16 @@ impl FpSet {
         }
     }
 
+    /// Reads the first slot of `fp`'s home bucket (to bring the bucket
+    /// into the cache before a lookup).
+    #[inline]
+    pub fn touch(&self, fp: u64) -> u64 {
+        match self.buckets.len() {
+            0 => 0,
+            _ => self.buckets[self.home(fp)].0[0],
+        }
+    }
+
     /// Adds a fingerprint; returns whether it was new.
     pub fn insert(&mut self, fp: u64) -> bool {
         if fp == 0 {

@@ -134,6 +134,32 @@ pub fn deliveries(x: &Scratch, kind: u32, to: u32) -> Range<usize> {
     lo..hi
 }
 
+/// Where the messages of kind `kind` to instances from `to` on start in
+/// the list of deliverable messages: a cursor for [`next_deliveries`].
+#[inline]
+pub fn deliveries_from(x: &Scratch, kind: u32, to: u32) -> usize {
+    x.deliver.partition_point(|d| (d.kind, d.to) < (kind, to))
+}
+
+/// The indices of the messages of kind `kind` that global instance `to`
+/// may receive, the cursor `at` moved past them. Instances must be asked
+/// for in ascending order, each once, from the cursor
+/// [`deliveries_from`] gave for the first.
+#[inline]
+pub fn next_deliveries(x: &Scratch, kind: u32, to: u32, at: &mut usize) -> Range<usize> {
+    let list = &x.deliver;
+    let mut i = *at;
+    while i < list.len() && (list[i].kind, list[i].to) < (kind, to) {
+        i += 1;
+    }
+    let lo = i;
+    while i < list.len() && list[i].kind == kind && list[i].to == to {
+        i += 1;
+    }
+    *at = i;
+    lo..i
+}
+
 #[inline]
 pub fn delivery(x: &Scratch, i: usize) -> Delivery {
     let d: Deliverable = x.deliver[i];

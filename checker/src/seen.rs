@@ -101,6 +101,18 @@ impl Seen {
         self.shards[shard_of(fp)].contains(fp)
     }
 
+    /// Starts loading the buckets where `fps` would be, so that looking
+    /// them up afterwards finds them in the cache: the loads are
+    /// independent of each other, so their cache misses overlap.
+    #[inline]
+    pub fn prefetch(&self, fps: impl Iterator<Item = u64>) {
+        let mut touched = 0u64;
+        for fp in fps {
+            touched ^= self.shards[shard_of(fp)].touch(fp);
+        }
+        std::hint::black_box(touched);
+    }
+
     /// Inserts fingerprints known to be new, in parallel by shard.
     pub fn insert_all(&mut self, fps: &[u64]) {
         let mut by_shard: Vec<Vec<u64>> = vec![Vec::new(); SHARDS];
