@@ -118,20 +118,10 @@ impl Delivery {
 }
 
 /// Lists the messages receive steps may take in `state` (call once per
-/// state, before [`deliveries`]).
+/// state, before [`deliveries_from`]).
 #[inline]
 pub fn index_deliveries(m: &Machine, state: &[u64], x: &mut Scratch) {
     crate::transitions::index_deliverable(m, state, &mut x.deliver);
-}
-
-/// The indices (for [`delivery`]) of the messages of kind `kind` that
-/// global instance `to` may receive, in network order.
-#[inline]
-pub fn deliveries(x: &Scratch, kind: u32, to: u32) -> Range<usize> {
-    let key = (kind, to);
-    let lo = x.deliver.partition_point(|d| (d.kind, d.to) < key);
-    let hi = lo + x.deliver[lo..].partition_point(|d| (d.kind, d.to) == key);
-    lo..hi
 }
 
 /// Where the messages of kind `kind` to instances from `to` on start in
