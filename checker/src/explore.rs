@@ -43,6 +43,7 @@ use crate::coverage::{self, Tally};
 use crate::eta;
 use crate::eval::EvalError;
 use crate::fingerprint::fingerprint_words;
+use crate::fresh::{Fresh, Offer, Stored};
 use crate::frontier::{self, Level, LevelBuilder, SpillFile};
 use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::machine::Machine;
@@ -51,7 +52,7 @@ use crate::outcome::{
     CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Verdict, Violation,
 };
 use crate::resolve::{Finding, Pending, Search, resolve};
-use crate::seen::{self, Fresh, Links, Offer, Seen, Stored};
+use crate::seen::{self, Links, Seen};
 use crate::trace::{ReplayMode, chain_to};
 use crate::transitions::{Scratch, for_each_successor};
 
@@ -481,6 +482,7 @@ impl Explorer<'_> {
                     .map_or(std::path::Path::new("."), |s| s.dir.as_path()),
             );
             self.level_started = Instant::now();
+            self.fresh.prepare(expected_next(&self.levels, level.len()));
             let outs = self.expand_level(&level, level_start, depth, &spill);
             let generated: u64 = outs.iter().map(|o| o.generated).sum();
 
@@ -688,44 +690,37 @@ impl Explorer<'_> {
                 });
                 ControlFlow::Continue(())
             });
-            if internal.is_none() {
+            if internal.is_none() && !expand {
+                // At the depth bound successors are only looked up.
+                out.truncated |= batch
+                    .iter()
+                    .any(|b| !self.seen.contains(b.fp) && !self.fresh.contains(b.fp));
+            } else if internal.is_none() {
                 self.seen.prefetch(batch.iter().map(|b| b.fp));
-            }
-            for b in batch.iter() {
-                if internal.is_some() {
-                    break;
-                }
-                let fp = b.fp;
-                if !expand {
-                    if self.seen.contains(fp) || self.fresh.contains(fp) {
-                        continue;
+                batch.retain(|b| !self.seen.contains(b.fp));
+                self.fresh.prefetch(batch.iter().map(|b| b.fp));
+                for b in batch.iter() {
+                    if b.transition >= seen::MAX_TRANSITION {
+                        internal = Some(format!(
+                            "a state has more than {} successors",
+                            seen::MAX_TRANSITION
+                        ));
+                        break;
                     }
-                    out.truncated = true;
-                    break;
-                }
-                if self.seen.contains(fp) {
-                    continue;
-                }
-                if b.transition >= seen::MAX_TRANSITION {
-                    internal = Some(format!(
-                        "a state has more than {} successors",
-                        seen::MAX_TRANSITION
-                    ));
-                    break;
-                }
-                let link = seen::link(parent, b.transition);
-                let place = Stored {
-                    chunk: chunk as u32,
-                    index: out.found.len() as u32,
-                };
-                if self.fresh.offer(fp, link, place) == Offer::New {
-                    let words = &batch_words[b.start as usize..b.end as usize];
-                    let before = out.found.bytes.len();
-                    out.found.push(words, fixed);
-                    found_bytes += (out.found.bytes.len() - before) as u64 + 40;
-                    let n = self.inserted.fetch_add(1, Relaxed) + 1;
-                    if self.config.max_states.is_some_and(|max| n > max) {
-                        self.stop.store(STOP_STATES, Relaxed);
+                    let link = seen::link(parent, b.transition);
+                    let place = Stored {
+                        chunk: chunk as u32,
+                        index: out.found.len() as u32,
+                    };
+                    if self.fresh.offer(b.fp, link, place) == Offer::New {
+                        let words = &batch_words[b.start as usize..b.end as usize];
+                        let before = out.found.bytes.len();
+                        out.found.push(words, fixed);
+                        found_bytes += (out.found.bytes.len() - before) as u64 + 40;
+                        let n = self.inserted.fetch_add(1, Relaxed) + 1;
+                        if self.config.max_states.is_some_and(|max| n > max) {
+                            self.stop.store(STOP_STATES, Relaxed);
+                        }
                     }
                 }
             }
@@ -884,7 +879,7 @@ impl Explorer<'_> {
         } else {
             self.inserted.load(Relaxed) * BYTES_PER_STATE
         };
-        let queues = level.memory() + self.found_bytes.load(Relaxed);
+        let queues = level.memory() + self.found_bytes.load(Relaxed) + self.fresh.bytes();
         let total = seen + queues + self.engine.machine.boxed.bytes();
         self.peak_memory.fetch_max(total, Relaxed);
         total
@@ -1055,6 +1050,19 @@ enum StateCheck {
     Fine,
     Violates(Vec<usize>),
     OutsideConstraints,
+}
+
+/// About how many new states the level after one of `len` states has,
+/// for sizing the table of new states: the level grows (or shrinks) as the
+/// one before it did, at most fourfold either way. An estimate that falls
+/// short costs only speed (see `fresh.rs`); one that is too large costs
+/// memory while the level is expanded.
+fn expected_next(levels: &[eta::LevelTime], len: usize) -> usize {
+    let growth = match levels.last() {
+        Some(prev) if prev.states > 0 => (len as f64 / prev.states as f64).clamp(0.25, 4.0),
+        _ => 2.0,
+    };
+    (len as f64 * growth) as usize
 }
 
 fn per_sec(n: u64, elapsed: std::time::Duration) -> f64 {

@@ -33,6 +33,7 @@ mod fair_cycle;
 mod fingerprint;
 mod format;
 mod fpset;
+mod fresh;
 mod frontier;
 mod graph;
 pub mod kernel;

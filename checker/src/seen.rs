@@ -3,7 +3,7 @@
 //! The explorer works level by level. While a level is expanded, [`Seen`]
 //! (every state of the earlier levels and of this one) is only read, by
 //! every worker at once, without locks. A successor not in it is offered
-//! to [`Fresh`], the table of the next level's states, which keeps for each
+//! to `Fresh` (`fresh.rs`), the table of the next level's states, which keeps for each
 //! new fingerprint the smallest parent link offered and where the first
 //! finder stored the state. After the level, the new states are sorted by
 //! that smallest link (the order a single worker exploring in canonical
@@ -16,11 +16,9 @@
 //! canonical breadth-first order) and the transition index within the
 //! parent's successors (24 bits). Initial states have the link [`ROOT`].
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Mutex;
-
 use hashbrown::HashMap;
 use rayon::prelude::*;
+use std::hash::{BuildHasher, Hasher};
 
 use crate::fpset::FpSet;
 
@@ -31,7 +29,7 @@ pub const MAX_INDEX: u64 = (1 << 40) - 1;
 const TRANSITION_BITS: u32 = 24;
 /// Transition indices must stay below this.
 pub const MAX_TRANSITION: u64 = (1 << TRANSITION_BITS) - 1;
-const SHARDS: usize = 256;
+pub(crate) const SHARDS: usize = 256;
 
 pub fn link(parent: u64, transition: u64) -> u64 {
     (parent << TRANSITION_BITS) | transition.min(MAX_TRANSITION)
@@ -78,7 +76,7 @@ impl BuildHasher for Identity {
 /// The shard of a fingerprint: bits that neither the tables' bucket
 /// index (the low 32 bits) nor hashbrown's tag (the top seven) use.
 #[inline]
-fn shard_of(fp: u64) -> usize {
+pub(crate) fn shard_of(fp: u64) -> usize {
     (fp >> 32) as usize % SHARDS
 }
 
@@ -287,140 +285,9 @@ impl Links {
     }
 }
 
-/// Where the first finder of a new state stored it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stored {
-    pub chunk: u32,
-    pub index: u32,
-}
-
-/// What [`Fresh::offer`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Offer {
-    /// The first time this level: the caller must store the state at the
-    /// place it gave.
-    New,
-    /// Found before in this level; the link may have been lowered.
-    Known,
-}
-
-/// The next level's states, while the current one is expanded.
-/// One shard of [`Fresh`]: fingerprint -> (smallest link, first place).
-type FreshShard = HashMap<u64, (u64, Stored), Identity>;
-
-pub struct Fresh {
-    shards: Vec<Mutex<FreshShard>>,
-}
-
-impl Default for Fresh {
-    fn default() -> Fresh {
-        Fresh {
-            shards: (0..SHARDS)
-                .map(|_| Mutex::new(HashMap::with_hasher(Identity)))
-                .collect(),
-        }
-    }
-}
-
-impl Fresh {
-    /// Offers a new state with a parent link; keeps the smallest link.
-    pub fn offer(&self, fp: u64, link: u64, at: Stored) -> Offer {
-        let mut shard = self.shards[shard_of(fp)]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match shard.entry(fp) {
-            hashbrown::hash_map::Entry::Vacant(slot) => {
-                slot.insert((link, at));
-                Offer::New
-            }
-            hashbrown::hash_map::Entry::Occupied(mut slot) => {
-                let entry = slot.get_mut();
-                if link < entry.0 {
-                    entry.0 = link;
-                }
-                Offer::Known
-            }
-        }
-    }
-
-    pub fn contains(&self, fp: u64) -> bool {
-        self.shards[shard_of(fp)]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&fp)
-    }
-
-    /// Moves every new state's fingerprint into `seen` (shard by shard,
-    /// in parallel: a fingerprint's shard is the same in both tables) and
-    /// returns (smallest link, where it is stored) of each, sorted by link.
-    /// Empties the table.
-    pub fn drain_into(&mut self, seen: &mut Seen) -> Vec<(u64, Stored)> {
-        let mut all: Vec<(u64, Stored)> = self
-            .shards
-            .par_iter_mut()
-            .zip(seen.shards.par_iter_mut())
-            .flat_map_iter(|(shard, seen)| {
-                let shard = shard.get_mut().unwrap_or_else(|e| e.into_inner());
-                seen.reserve(shard.len());
-                let taken: Vec<(u64, Stored)> = shard
-                    .drain()
-                    .map(|(fp, (link, at))| {
-                        seen.insert(fp);
-                        (link, at)
-                    })
-                    .collect();
-                shard.shrink_to_fit();
-                taken
-            })
-            .collect();
-        all.par_sort_unstable_by_key(|(link, _)| *link);
-        all
-    }
-
-    /// The new states whose smallest link's parent comes before `index`.
-    pub fn count_before(&self, index: u64) -> u64 {
-        self.shards
-            .par_iter()
-            .map(|shard| {
-                shard
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .values()
-                    .filter(|(link, _)| parent_of(*link).is_some_and(|p| p < index))
-                    .count() as u64
-            })
-            .sum()
-    }
-
-    #[cfg(test)]
-    pub fn len(&self) -> u64 {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len() as u64)
-            .sum()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fresh_keeps_the_smallest_link_and_the_first_place() {
-        let fresh = Fresh::default();
-        let at = |chunk| Stored { chunk, index: 0 };
-        assert_eq!(fresh.offer(7, link(12, 0), at(3)), Offer::New);
-        assert_eq!(fresh.offer(7, link(11, 3), at(1)), Offer::Known);
-        assert_eq!(fresh.offer(7, link(11, 5), at(2)), Offer::Known);
-        assert_eq!(fresh.offer(9, link(10, 0), at(0)), Offer::New);
-        assert_eq!(fresh.count_before(11), 1);
-        let mut fresh = fresh;
-        let mut seen = Seen::default();
-        let all = fresh.drain_into(&mut seen);
-        assert_eq!(all, vec![(link(10, 0), at(0)), (link(11, 3), at(3))]);
-        assert_eq!(fresh.len(), 0);
-        assert!(seen.contains(7) && seen.contains(9) && seen.len() == 2);
-    }
 
     #[test]
     fn links_are_found_by_global_index_across_levels() {
