@@ -5,8 +5,9 @@
 //! specc alone on specs/raft.spec and specs/chandy_lamport.spec.
 //!
 //! specc runs as a library, as the `specc check` command and as
-//! `specc check --compiled` (skipped while the command has no such flag),
-//! each with one worker and with one per core; Stateright with one thread
+//! `specc check --compiled` (its compiled checkers built into the run's own
+//! cache before the timed runs, the build timed as SPIN's is), each with
+//! one worker and with one per core; Stateright with one thread
 //! and one per core; SPIN and TLC on one core. A peer whose tools are
 //! absent is skipped with a message. Every measurement runs in a child
 //! process of its own (this binary re-executed with a hidden `measure`
@@ -15,6 +16,7 @@
 //! states, then prints a Markdown table with the medians and the ratios
 //! against the targets of issue 10. docs/BENCHMARKS.md records a run.
 
+mod compiled;
 mod measure;
 mod process;
 mod promela;

@@ -17,7 +17,8 @@ use checker::{CheckConfig, Verdict};
 use serde::{Deserialize, Serialize};
 use spec_lang::ParamOverride;
 
-use crate::process::{Who, children_peak_rss_kib, cpu_secs, run_with_limit, self_status_kib};
+use crate::compiled::{self, BuildNote};
+use crate::process::{self, Stderr, Who, children_peak_rss_kib, cpu_secs, self_status_kib};
 use crate::{spin, stateright_two_phase, tlc};
 
 /// What is measured.
@@ -29,8 +30,9 @@ pub enum Engine {
     /// The `specc check` command (the interpreter), timed as a whole
     /// process.
     SpeccBin,
-    /// `specc check --compiled`, timed as a whole process (skipped while
-    /// the command has no such flag).
+    /// `specc check --compiled`, timed as a whole process once its
+    /// compiled checker is built (the build, timed apart, is its "build
+    /// s", as SPIN's is); skipped when the command has no such flag.
     SpeccCompiled,
     /// The Stateright model in `stateright_two_phase`, breadth-first.
     Stateright,
@@ -65,7 +67,7 @@ impl Engine {
 }
 
 /// What is checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Model {
     /// specs/classic/two_phase.spec with `RMS` resource managers; every
     /// peer has a model of it.
@@ -120,25 +122,33 @@ impl Model {
     }
 }
 
-/// A program to run, with its arguments and working directory.
+/// A program to run, with its arguments, the environment variables it is
+/// given beside the inherited ones, and its working directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandLine {
     pub program: PathBuf,
     pub args: Vec<String>,
+    pub env: Vec<(String, PathBuf)>,
     pub dir: Option<PathBuf>,
 }
 
 impl CommandLine {
     /// The command line as a shell would show it (for messages and docs).
     pub fn display(&self) -> String {
-        let mut words = vec![self.program.display().to_string()];
+        let mut words: Vec<String> = self
+            .env
+            .iter()
+            .map(|(name, value)| format!("{name}={}", value.display()))
+            .collect();
+        words.push(self.program.display().to_string());
         words.extend(self.args.iter().cloned());
         words.join(" ")
     }
 
-    fn command(&self) -> Command {
+    pub fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         if let Some(dir) = &self.dir {
             command.current_dir(dir);
         }
@@ -246,9 +256,15 @@ pub fn measure(job: &Job) -> Result<Sample, String> {
     }
 }
 
-/// The `specc check` command line for a model (`--compiled` for the
-/// compiled engine), with its JSON summary on stdout.
-pub fn specc_command(specc: &Path, model: Model, workers: usize, compiled: bool) -> CommandLine {
+/// The `specc check` command line for a model, with its JSON summary on
+/// stdout. `compiled` is the cache directory of `--compiled` (given as
+/// `SPECC_CACHE_DIR`), `None` for the interpreter.
+pub fn specc_command(
+    specc: &Path,
+    model: Model,
+    workers: usize,
+    compiled: Option<&Path>,
+) -> CommandLine {
     let mut args = vec!["check".to_string(), model.spec_path().display().to_string()];
     for param in model.params() {
         args.push("--param".to_string());
@@ -256,12 +272,15 @@ pub fn specc_command(specc: &Path, model: Model, workers: usize, compiled: bool)
     }
     args.extend(["--workers".to_string(), workers.to_string()]);
     args.extend(["--format", "json", "--progress", "never"].map(String::from));
-    if compiled {
+    let mut env = Vec::new();
+    if let Some(cache) = compiled {
         args.push("--compiled".to_string());
+        env.push((compiled::CACHE_VARIABLE.to_string(), cache.to_path_buf()));
     }
     CommandLine {
         program: specc.to_path_buf(),
         args,
+        env,
         dir: None,
     }
 }
@@ -370,12 +389,32 @@ fn run_and_read(
     line: &CommandLine,
     limit: Duration,
 ) -> Result<(Counts, Duration), String> {
-    let finished = run_with_limit(line.command(), limit)?;
+    // specc --compiled says on stderr whether it built its checker; a
+    // timed run must find it built by the warm-up, so that no run's time
+    // or memory is cargo's.
+    let stderr = match engine {
+        Engine::SpeccCompiled => Stderr::Capture,
+        _ => Stderr::Inherit,
+    };
+    let finished = process::run(line.command(), limit, stderr)?;
     if !finished.status.success() {
+        let said = match finished.stderr.trim_end() {
+            "" => String::new(),
+            text => format!("; its stderr:\n{text}"),
+        };
         return Err(format!(
-            "`{}` exited with {}",
+            "`{}` exited with {}{said}",
             line.display(),
             finished.status
+        ));
+    }
+    if engine == Engine::SpeccCompiled
+        && compiled::parse_build_note(&finished.stderr) != Some(BuildNote::BuiltBefore)
+    {
+        return Err(format!(
+            "`{}` did not use a compiled checker built before it; its stderr:\n{}",
+            line.display(),
+            finished.stderr.trim_end()
         ));
     }
     let counts = match engine {
@@ -455,7 +494,13 @@ mod tests {
 
     #[test]
     fn builds_specc_command_lines() {
-        let line = specc_command(Path::new("specc"), Model::TwoPhase { rms: 7 }, 2, true);
+        let cache = Path::new("/tmp/specc-bench-x/specc-cache");
+        let line = specc_command(
+            Path::new("specc"),
+            Model::TwoPhase { rms: 7 },
+            2,
+            Some(cache),
+        );
         let args: Vec<&str> = line.args.iter().map(String::as_str).collect();
         assert_eq!(args[0], "check");
         assert!(args[1].ends_with("specs/classic/two_phase.spec"));
@@ -473,8 +518,17 @@ mod tests {
                 "--compiled"
             ]
         );
-        let raft = specc_command(Path::new("specc"), Model::Raft, 1, false);
+        assert_eq!(
+            line.env,
+            [("SPECC_CACHE_DIR".to_string(), cache.to_path_buf())]
+        );
+        assert!(
+            line.display()
+                .starts_with("SPECC_CACHE_DIR=/tmp/specc-bench-x/specc-cache specc check ")
+        );
+        let raft = specc_command(Path::new("specc"), Model::Raft, 1, None);
         assert!(raft.args[1].ends_with("specs/raft.spec"));
+        assert!(raft.env.is_empty());
         assert!(
             !raft
                 .args

@@ -10,53 +10,85 @@ use std::time::{Duration, Instant};
 pub struct Finished {
     pub status: ExitStatus,
     pub stdout: String,
+    /// Its standard error, when it was captured (empty otherwise).
+    pub stderr: String,
     pub wall: Duration,
+}
+
+/// Where a child's standard error goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Stderr {
+    /// To this process's standard error, for the user to see.
+    Inherit,
+    /// Into [`Finished::stderr`], for the caller to read.
+    Capture,
 }
 
 /// Runs `command` with stdout captured and stderr inherited; kills it if it
 /// has not finished within `limit`.
-pub fn run_with_limit(mut command: Command, limit: Duration) -> Result<Finished, String> {
+pub fn run_with_limit(command: Command, limit: Duration) -> Result<Finished, String> {
+    run(command, limit, Stderr::Inherit)
+}
+
+/// Runs `command` with stdout captured and stderr as `stderr` says; kills
+/// it if it has not finished within `limit`.
+pub fn run(mut command: Command, limit: Duration, stderr: Stderr) -> Result<Finished, String> {
     let program = command.get_program().to_string_lossy().into_owned();
     let start = Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(match stderr {
+            Stderr::Inherit => Stdio::inherit(),
+            Stderr::Capture => Stdio::piped(),
+        })
         .spawn()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let Some(mut stdout) = child.stdout.take() else {
+    let Some(stdout) = child.stdout.take() else {
         return Err(format!("{program}: no stdout pipe"));
     };
-    // The reader thread ends when the child closes its stdout, which is
-    // when it exits (or is killed); the channel then carries what it read.
+    let stdout = read_in_background(stdout);
+    let stderr = child.stderr.take().map(read_in_background);
+    let deadline = start + limit;
+    let read = |receiver: &mpsc::Receiver<std::io::Result<String>>| {
+        receiver.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    };
+    let (Ok(stdout), Ok(stderr)) = (read(&stdout), stderr.as_ref().map(read).transpose()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!(
+            "{program} did not finish within {} s and was stopped",
+            limit.as_secs()
+        ));
+    };
+    let status = child
+        .wait()
+        .map_err(|e| format!("cannot wait for {program}: {e}"))?;
+    let wall = start.elapsed();
+    let output = |read: std::io::Result<String>| {
+        read.map_err(|e| format!("cannot read {program}'s output: {e}"))
+    };
+    Ok(Finished {
+        status,
+        stdout: output(stdout)?,
+        stderr: stderr.map(output).transpose()?.unwrap_or_default(),
+        wall,
+    })
+}
+
+/// Reads `pipe` to its end on a thread of its own. The thread ends when the
+/// child closes the pipe, which is when it exits (or is killed); the
+/// channel then carries what it read.
+fn read_in_background(
+    mut pipe: impl Read + Send + 'static,
+) -> mpsc::Receiver<std::io::Result<String>> {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
         let mut text = String::new();
-        let read = stdout.read_to_string(&mut text).map(|_| text);
+        let read = pipe.read_to_string(&mut text).map(|_| text);
         // The receiver is gone only if the parent already gave up.
         let _ = sender.send(read);
     });
-    match receiver.recv_timeout(limit) {
-        Ok(read) => {
-            let status = child
-                .wait()
-                .map_err(|e| format!("cannot wait for {program}: {e}"))?;
-            let wall = start.elapsed();
-            let stdout = read.map_err(|e| format!("cannot read {program}'s output: {e}"))?;
-            Ok(Finished {
-                status,
-                stdout,
-                wall,
-            })
-        }
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(format!(
-                "{program} did not finish within {} s and was stopped",
-                limit.as_secs()
-            ))
-        }
-    }
+    receiver
 }
 
 /// A field of /proc/self/status in kibibytes (`VmRSS`, `VmHWM`).

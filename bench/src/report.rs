@@ -19,8 +19,9 @@ pub struct Row {
     pub samples: Vec<Sample>,
     /// Why the configuration has no samples (a timeout, an error).
     pub failure: Option<String>,
-    /// For SPIN: how long `spin -a` and the C compiler took, once per
-    /// model, before the runs.
+    /// For SPIN: how long `spin -a` and the C compiler took; for specc
+    /// --compiled: how long cargo took to build the model's crate, its
+    /// dependencies built before. Once per model, before the runs.
     pub build_secs: Option<f64>,
 }
 
@@ -37,7 +38,8 @@ impl Row {
         self.median_of(|s| s.cpu_secs)
     }
 
-    /// From the command to the verdict: the run, plus SPIN's build.
+    /// From the command to the verdict: the run, plus the build (SPIN's,
+    /// specc --compiled's).
     pub fn time_to_verdict(&self) -> Option<f64> {
         Some(self.median_wall()? + self.build_secs.unwrap_or(0.0))
     }
@@ -195,11 +197,15 @@ fn find<'a>(rows: &[&'a Row], engine: Engine, workers: usize) -> Option<&'a Row>
         .find(|r| r.config == Config { engine, workers } && !r.samples.is_empty())
 }
 
-/// How many times faster `a` reaches its verdict than `b`.
-fn speed_up(a: (Engine, usize), b: (Engine, usize), time: fn(&Row) -> Option<f64>) -> Figure {
+/// A time of a row: its median wall time, its time to verdict, ...
+type Time = fn(&Row) -> Option<f64>;
+
+/// How many times faster configuration `a` is than `b`, each timed as it
+/// says.
+fn speed_up(a: (Engine, usize, Time), b: (Engine, usize, Time)) -> Figure {
     Box::new(move |rows| {
-        let a = time(find(rows, a.0, a.1)?)?;
-        let b = time(find(rows, b.0, b.1)?)?;
+        let a = (a.2)(find(rows, a.0, a.1)?)?;
+        let b = (b.2)(find(rows, b.0, b.1)?)?;
         Some(b / a.max(1e-9))
     })
 }
@@ -208,48 +214,66 @@ fn speed_up(a: (Engine, usize), b: (Engine, usize), time: fn(&Row) -> Option<f64
 /// and the informative ones against the peers.
 fn comparisons(specc: Engine, parallel: usize) -> Vec<Comparison> {
     let label = specc.label();
-    let cpu = |row: &Row| row.median_cpu();
-    let mut list = vec![
-        Comparison {
+    let wall: Time = Row::median_wall;
+    let verdict: Time = Row::time_to_verdict;
+    let cpu: Time = Row::median_cpu;
+    let spin_verdict = (Engine::Spin, 1, verdict);
+    let builds = if specc == Engine::SpeccCompiled {
+        "specc's includes building its crate with cargo, SPIN's spin -a and the C compiler"
+    } else {
+        "SPIN's includes spin -a and the C compiler"
+    };
+    let mut list = vec![Comparison {
+        name: format!(
+            "{label}, {parallel} workers, against SPIN on 1 core: time to verdict ({builds})"
+        ),
+        target: Target::AtLeast(2.0),
+        value: speed_up((specc, parallel, verdict), spin_verdict),
+        unit: "x",
+    }];
+    if specc == Engine::SpeccCompiled {
+        list.push(Comparison {
             name: format!(
-                "{label}, {parallel} workers, against SPIN on 1 core: time to verdict \
-                 (SPIN's includes spin -a and the C compiler)"
+                "{label}, {parallel} workers, already built (its run alone) against SPIN on 1 \
+                 core: time to verdict (SPIN's includes spin -a and the C compiler)"
             ),
-            target: Target::AtLeast(2.0),
-            value: speed_up((specc, parallel), (Engine::Spin, 1), Row::time_to_verdict),
+            target: Target::None,
+            value: speed_up((specc, parallel, wall), spin_verdict),
             unit: "x",
-        },
+        });
+    }
+    list.extend([
         Comparison {
             name: format!("{label}, {parallel} workers, against SPIN's pan run alone"),
             target: Target::None,
-            value: speed_up((specc, parallel), (Engine::Spin, 1), Row::median_wall),
+            value: speed_up((specc, parallel, wall), (Engine::Spin, 1, wall)),
             unit: "x",
         },
         Comparison {
             name: format!("{label}, 1 worker, against Stateright, 1 thread: wall time"),
             target: Target::AtLeast(3.0),
-            value: speed_up((specc, 1), (Engine::Stateright, 1), Row::median_wall),
+            value: speed_up((specc, 1, wall), (Engine::Stateright, 1, wall)),
             unit: "x",
         },
         Comparison {
             name: format!("{label}, 1 worker, against Stateright, 1 thread: processor time"),
             target: Target::None,
-            value: speed_up((specc, 1), (Engine::Stateright, 1), cpu),
+            value: speed_up((specc, 1, cpu), (Engine::Stateright, 1, cpu)),
             unit: "x",
         },
         Comparison {
             name: format!("{label}: {parallel} workers against 1"),
             target: Target::AtLeast(1.8),
-            value: speed_up((specc, parallel), (specc, 1), Row::median_wall),
+            value: speed_up((specc, parallel, wall), (specc, 1, wall)),
             unit: "x",
         },
         Comparison {
             name: format!("{label}, 1 worker against TLC, 1 worker: wall time"),
             target: Target::None,
-            value: speed_up((specc, 1), (Engine::Tlc, 1), Row::median_wall),
+            value: speed_up((specc, 1, wall), (Engine::Tlc, 1, wall)),
             unit: "x",
         },
-    ];
+    ]);
     for workers in [1, parallel] {
         list.push(Comparison {
             name: format!(
@@ -415,6 +439,51 @@ mod tests {
         assert!(line("| specc (process), 1 worker: peak").ends_with("| <= 32 B | 30.7 B met |"));
         // TLC was not measured: no line for it.
         assert!(!text.contains("TLC"), "{text}");
+    }
+
+    /// specc --compiled is judged on its time to verdict with its build,
+    /// as SPIN is, and shown already built beside it without a target.
+    #[test]
+    fn judges_the_compiled_engine_with_and_without_its_build() {
+        let rows = vec![
+            row(Engine::Stateright, 1, 12.0, None),
+            row(Engine::Spin, 1, 3.0, Some(1.0)),
+            row(Engine::SpeccCompiled, 1, 3.0, Some(0.5)),
+            row(Engine::SpeccCompiled, 2, 1.5, Some(0.5)),
+        ];
+        let text = ratios(&rows, 2);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[2..5],
+            [
+                "| specc --compiled (process), 2 workers, against SPIN on 1 core: time to \
+                 verdict (specc's includes building its crate with cargo, SPIN's spin -a and \
+                 the C compiler) | >= 2x | 2.00x met |",
+                "| specc --compiled (process), 2 workers, already built (its run alone) against \
+                 SPIN on 1 core: time to verdict (SPIN's includes spin -a and the C compiler) \
+                 | - | 2.67x |",
+                "| specc --compiled (process), 2 workers, against SPIN's pan run alone | - | \
+                 2.00x |",
+            ]
+        );
+        assert!(
+            lines[5].ends_with("1 thread: wall time | >= 3x | 4.00x met |"),
+            "{}",
+            lines[5]
+        );
+        assert!(
+            text.contains(
+                "| specc --compiled (process): 2 workers against 1 | >= 1.8x | 2.00x met |"
+            ),
+            "{text}"
+        );
+        let table = table(&rows);
+        assert!(
+            table.contains(
+                "| 1,000,000 | 10,000,000 | 1.500 | 1.500 | 666,667 | 33.3 | 34.9 | 30.7 | 0.50 |"
+            ),
+            "{table}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The benchmark run: which engines can run here (a peer whose tools are
-//! absent is skipped with a message), the peers' models built once per
-//! size, the measurements round-robin in child processes, then the report.
+//! absent is skipped with a message), the peers' models and specc's
+//! compiled checkers built once per size, the measurements round-robin in
+//! child processes, then the report.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use crate::measure::{CommandLine, Engine, Job, Model, Sample, specc_command};
 use crate::report::{self, Config, Row};
 use crate::spin::{self, Spin, Verifier};
 use crate::tlc::{self, Tlc};
-use crate::{RunArgs, SpecChoice, process};
+use crate::{RunArgs, SpecChoice, compiled, process};
 
 /// The order of one round on TwoPhase: the single-core peers first, beside
 /// specc's single-worker runs, then the parallel ones. `0` stands for the
@@ -93,13 +94,66 @@ fn has_compiled_flag(specc: &Path) -> Result<(), String> {
     }
 }
 
-/// The peers' built models, kept for the whole run.
+/// The peers' built models and specc's compiled checkers, kept for the
+/// whole run.
 struct Workshop {
     dir: tempfile::TempDir,
     spin: BTreeMap<u32, Result<Verifier, String>>,
+    /// The build time of each model's compiled checker, in
+    /// [`Workshop::compiled_cache`].
+    compiled: BTreeMap<Model, Result<f64, String>>,
 }
 
 impl Workshop {
+    /// The cache of `specc check --compiled` for this run: empty at the
+    /// start, so that no build of an earlier run is used or timed.
+    fn compiled_cache(&self) -> PathBuf {
+        self.dir.path().join("specc-cache")
+    }
+
+    /// Builds `model`'s compiled checker on first use and returns how long
+    /// the build took.
+    fn compiled_build(
+        &mut self,
+        specc: &Path,
+        model: Model,
+        limit: Duration,
+    ) -> Result<f64, String> {
+        let cache = self.compiled_cache();
+        self.compiled
+            .entry(model)
+            .or_insert_with(|| {
+                let secs = compiled::build(specc, &cache, model, limit)?;
+                eprintln!(
+                    "{} {}: compiled checker built in {secs:.1} s (its build s, outside the \
+                     timed runs)",
+                    model.label(),
+                    Engine::SpeccCompiled.label()
+                );
+                Ok(secs)
+            })
+            .clone()
+    }
+
+    /// A copy of `program` to run instead of it. The `specc` measured is
+    /// the one there when the run starts: in a shared checkout another
+    /// build may replace the original during the run, which would change
+    /// what later runs measure, and would make the compiled checkers
+    /// built by the warm-ups stale (their build stamp names the `specc`
+    /// executable), so that timed runs would build them again.
+    fn keep_copy(&self, program: &Path) -> Result<PathBuf, String> {
+        let name = program.file_name().unwrap_or(program.as_os_str());
+        let copy = self.dir.path().join(name);
+        std::fs::copy(program, &copy).map_err(|e| {
+            format!(
+                "cannot copy {} to {}: {e}",
+                program.display(),
+                copy.display()
+            )
+        })?;
+        Ok(copy)
+    }
+
     /// SPIN's verifier for `rms`, built on first use.
     fn verifier(&mut self, spin: &Spin, rms: u32) -> Result<Verifier, String> {
         let root = self.dir.path();
@@ -142,7 +196,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
         .specc
         .clone()
         .unwrap_or_else(|| this.with_file_name("specc"));
-    let tools = Tools::discover(specc);
+    let mut tools = Tools::discover(specc);
     let mut engines = Vec::new();
     for &engine in &args.engines {
         match tools.missing(engine) {
@@ -173,7 +227,33 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
             .tempdir()
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?,
         spin: BTreeMap::new(),
+        compiled: BTreeMap::new(),
     };
+    if let (Ok(specc), true) = (&tools.specc, engines.iter().any(|e| e.is_specc())) {
+        tools.specc = workshop.keep_copy(specc);
+    }
+    if let (Ok(specc), true) = (&tools.specc, engines.contains(&Engine::SpeccCompiled)) {
+        let cache = workshop.compiled_cache();
+        eprintln!(
+            "{}: building specc's checker crate and its dependencies in release mode into {}, \
+             once for this run and outside any timing (a minute or more)",
+            Engine::SpeccCompiled.label(),
+            cache.display()
+        );
+        match compiled::build_dependencies(specc, &cache, Duration::from_secs(args.timeout)) {
+            Ok(secs) => eprintln!(
+                "{}: dependencies built in {secs:.1} s",
+                Engine::SpeccCompiled.label()
+            ),
+            Err(why) => {
+                eprintln!(
+                    "specc-bench: skipping {}: cannot build its dependencies: {why}",
+                    Engine::SpeccCompiled.label()
+                );
+                engines.retain(|&engine| engine != Engine::SpeccCompiled);
+            }
+        }
+    }
 
     let mut models = Vec::new();
     for spec in &args.specs {
@@ -306,7 +386,8 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The job of one configuration, with SPIN's build time.
+/// The job of one configuration, with its build time (SPIN's, or specc
+/// --compiled's once its dependencies are built).
 fn job(
     tools: &Tools,
     workshop: &mut Workshop,
@@ -337,13 +418,29 @@ fn job(
             },
             None,
         ),
-        Engine::SpeccBin | Engine::SpeccCompiled => {
+        Engine::SpeccBin => {
             let specc = specc()?;
-            let compiled = engine == Engine::SpeccCompiled;
-            let baseline = specc_command(&specc, BASELINE, workers, compiled);
+            let baseline = specc_command(&specc, BASELINE, workers, None);
             (
-                process(baseline, specc_command(&specc, model, workers, compiled)),
+                process(baseline, specc_command(&specc, model, workers, None)),
                 None,
+            )
+        }
+        Engine::SpeccCompiled => {
+            // Both checkers are built here, so that no measured run (the
+            // baseline included) runs cargo.
+            let specc = specc()?;
+            let limit = Duration::from_secs(timeout_secs);
+            workshop.compiled_build(&specc, BASELINE, limit)?;
+            let build_secs = workshop.compiled_build(&specc, model, limit)?;
+            let cache = workshop.compiled_cache();
+            let baseline = specc_command(&specc, BASELINE, workers, Some(&cache));
+            (
+                process(
+                    baseline,
+                    specc_command(&specc, model, workers, Some(&cache)),
+                ),
+                Some(build_secs),
             )
         }
         Engine::Spin => {

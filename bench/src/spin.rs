@@ -113,6 +113,7 @@ pub fn pan_command(verifier: &Verifier) -> CommandLine {
     CommandLine {
         program: verifier.pan.clone(),
         args: vec!["-n".to_string(), format!("-w{}", hash_bits(verifier.rms))],
+        env: Vec::new(),
         dir: verifier.pan.parent().map(Path::to_path_buf),
     }
 }

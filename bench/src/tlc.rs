@@ -98,6 +98,7 @@ pub fn command(tlc: &Tlc, dir: &Path, workers: usize) -> CommandLine {
             file("states"),
             file("TwoPhase.tla"),
         ],
+        env: Vec::new(),
         dir: Some(dir.to_path_buf()),
     }
 }
