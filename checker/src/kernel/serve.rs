@@ -30,12 +30,22 @@ use crate::outcome::{
 };
 use crate::resolve::{Finding, Pending, Search};
 
+// Debt: the comparison belongs beside `serve` (a `mod compare;` in
+// kernel.rs); it is declared here only because kernel.rs was being changed
+// by someone else when it was written.
+#[path = "compare.rs"]
+mod compare;
+
 /// What the command sends a compiled checker on its standard input.
 #[derive(Serialize, Deserialize)]
 struct Request {
     source: String,
     params: Vec<(String, String)>,
     config: WireConfig,
+    /// Compare the kernel with the interpreted machine state by state
+    /// instead of checking (see `compare.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    compare: Option<compare::Bounds>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -149,6 +159,7 @@ pub fn kernel_request(source: &str, params: &[ParamOverride], config: &CheckConf
             spill: config.spill.as_ref().map(|s| (s.dir.clone(), s.in_memory)),
             check_deadlock: config.check_deadlock,
         },
+        compare: None,
     };
     serde_json::to_string(&request).unwrap_or_default()
 }
@@ -205,6 +216,9 @@ pub fn serve(kernels: &[&'static dyn Kernel], input: &str, out: &mut (dyn Write 
             "this compiled checker was generated for another spec (or other parameters)".into(),
         );
     };
+    if let Some(bounds) = request.compare {
+        return compare::serve_comparison(&spec, kernel, bounds, out);
+    }
     let w = request.config;
     let config = CheckConfig {
         workers: w.workers,
