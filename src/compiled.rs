@@ -45,36 +45,44 @@ pub fn check(
         )));
     }
     let cache = cache_dir(source);
-    let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(CompiledError)?;
-    if let Some(summary) = krate.summaries.first() {
-        eprintln!("{}", summary_note(summary));
-    }
-    let dir = cache.join("kernels").join(&krate.name);
-    write_crate(&dir, &krate.files, source).map_err(|e| {
-        CompiledError(format!(
-            "cannot write the compiled checker to `{}`: {e}",
-            dir.display()
-        ))
-    })?;
+    let name = checker::kernel_crate_name(&[&file.spec]);
+    let dir = cache.join("kernels").join(&name);
     let target = cache.join("target");
-    let binary =
-        target
-            .join("release")
-            .join(format!("{}{}", krate.name, std::env::consts::EXE_SUFFIX));
-    let stamp = build_stamp(&krate.files);
+    let binary = target
+        .join("release")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let stamp = build_stamp(&name);
     let stamp_file = dir.join("specc-built");
+    let summary_file = dir.join("specc-summary");
     let fresh =
         binary.is_file() && stamp.is_some() && std::fs::read_to_string(&stamp_file).ok() == stamp;
     if fresh {
+        if let Ok(summary) = std::fs::read_to_string(&summary_file) {
+            eprintln!("{}", summary.trim_end());
+        }
         eprintln!(
             "note: using the compiled checker built before ({})",
             dir.display()
         );
     } else {
+        let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(CompiledError)?;
+        let summary = krate
+            .summaries
+            .first()
+            .map(summary_note)
+            .unwrap_or_default();
+        eprintln!("{summary}");
+        write_crate(&dir, &krate.files, source).map_err(|e| {
+            CompiledError(format!(
+                "cannot write the compiled checker to `{}`: {e}",
+                dir.display()
+            ))
+        })?;
         let started = Instant::now();
         build(&dir, &target)?;
         if let Some(stamp) = &stamp {
-            // Without the stamp the next run asks cargo again (a no-op).
+            // Without the stamp the next run generates and asks cargo again.
+            let _ = std::fs::write(&summary_file, &summary);
             let _ = std::fs::write(&stamp_file, stamp);
         }
         eprintln!(
@@ -90,13 +98,16 @@ pub fn check(
     ))
 }
 
-/// What a built compiled checker was built from: its source files and this
-/// `specc` executable (its size and modification time; a rebuilt `specc`
-/// may carry a changed checker crate). A binary whose stamp matches is used
-/// without asking cargo, which takes a noticeable fraction of a second and
-/// a hundred megabytes even when there is nothing to do. `None` when the
-/// executable cannot be examined: then cargo always decides.
-fn build_stamp(files: &[(String, String)]) -> Option<String> {
+/// What a built compiled checker was built from: the spec (its crate's
+/// name is its IR's fingerprint) and this `specc` executable, by size and
+/// modification time, since the generated source is a function of the two
+/// (a rebuilt `specc` may generate other code, and carries the checker
+/// crate the compiled one is built against). A binary whose stamp matches
+/// is used without generating its source or asking cargo, which takes a
+/// noticeable fraction of a second even when there is nothing to do.
+/// `None` when the executable cannot be examined: then cargo always
+/// decides.
+fn build_stamp(name: &str) -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
     let modified = meta
@@ -104,16 +115,12 @@ fn build_stamp(files: &[(String, String)]) -> Option<String> {
         .ok()?
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
-    let mut text = format!(
-        "specc {} {} {}\n",
+    Some(format!(
+        "{name}\nspecc {} {} {}\n",
         exe.display(),
         meta.len(),
         modified.as_nanos()
-    );
-    for (path, contents) in files {
-        text.push_str(&format!("{path} {}\n", checker::content_hash(contents)));
-    }
-    Some(text)
+    ))
 }
 
 /// `$SPECC_CACHE_DIR`, or `target/specc-compiled` in specc's source tree.

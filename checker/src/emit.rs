@@ -73,10 +73,7 @@ pub fn kernel_crate(specs: &[&Spec], checker_dir: &Path) -> Result<KernelCrate, 
         summaries.push(summary);
         keys.push(crate::kernel::spec_key(spec));
     }
-    let id = keys
-        .iter()
-        .fold(0x6b65_726e_656cu64, |h, k| h.rotate_left(17) ^ k);
-    let name = format!("specc-kernel-{id:016x}");
+    let name = crate_name(&keys);
     let mods: Vec<Ident> = modules.iter().map(|(m, _)| format_ident!("{m}")).collect();
     let main = quote! {
         #(mod #mods;)*
@@ -109,9 +106,18 @@ pub fn kernel_crate(specs: &[&Spec], checker_dir: &Path) -> Result<KernelCrate, 
     })
 }
 
-/// A fixed-seed hash of a text (for build stamps).
-pub fn content_hash(text: &str) -> u64 {
-    crate::fingerprint::fingerprint(text.as_bytes())
+/// The name of the crate [`kernel_crate`] makes for `specs`, without
+/// making it: it depends only on their [`spec_key`](crate::kernel::spec_key)s.
+pub fn kernel_crate_name(specs: &[&Spec]) -> String {
+    let keys: Vec<u64> = specs.iter().map(|s| crate::kernel::spec_key(s)).collect();
+    crate_name(&keys)
+}
+
+fn crate_name(keys: &[u64]) -> String {
+    let id = keys
+        .iter()
+        .fold(0x6b65_726e_656cu64, |h, k| h.rotate_left(17) ^ k);
+    format!("specc-kernel-{id:016x}")
 }
 
 fn manifest(name: &str, checker_dir: &Path) -> String {

@@ -32,6 +32,7 @@ use crate::network::NetPos;
 use crate::pack::Packing;
 use crate::transitions::Deliverable;
 
+mod compare;
 mod serve;
 
 pub use crate::machine::Machine;
@@ -40,6 +41,12 @@ pub use crate::transitions::{PLabel, Scratch};
 pub use serve::{
     KernelMessage, KernelResult, finish_compiled, kernel_request, parse_kernel_line, serve,
 };
+
+/// A fingerprint of this crate's source files (made by `build.rs`): a
+/// compiled checker and the `specc` that runs it must have been built from
+/// the same checker source, or the compiled one could search differently
+/// from the interpreted one that rebuilds its traces.
+pub const CHECKER_SOURCE: &str = env!("SPECC_CHECKER_SOURCE");
 
 /// What a transition enumeration calls for every successor.
 pub type Visit<'a> = dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()> + 'a;

@@ -612,7 +612,8 @@ impl<'a> Emitter<'a> {
             let x = self.scalar(a, f)?;
             return flip(quote!({
                 let g = #x;
-                g >= #first && g - #first < #count
+                // Below `first` the difference wraps far above `count`.
+                g.wrapping_sub(#first) < #count
             }));
         }
         if let ExprKind::Range(lo, hi) = &b.kind
@@ -968,10 +969,10 @@ pub fn store(x: &TokenStream, s: &Store, miss: TokenStream) -> TokenStream {
         }),
         Store::Role { first, count } => {
             let (first, count) = (lit_u64(u64::from(first)), lit_u64(u64::from(count)));
+            // Below `first` the difference wraps far above `count`.
             quote!({
-                let x = #x;
-                let i = x.wrapping_sub(#first);
-                if x >= #first && i < #count { i } else { #miss }
+                let i = (#x).wrapping_sub(#first);
+                if i < #count { i } else { #miss }
             })
         }
     }

@@ -30,15 +30,13 @@ use crate::outcome::{
 };
 use crate::resolve::{Finding, Pending, Search};
 
-// Debt: the comparison belongs beside `serve` (a `mod compare;` in
-// kernel.rs); it is declared here only because kernel.rs was being changed
-// by someone else when it was written.
-#[path = "compare.rs"]
-mod compare;
+use super::compare;
 
 /// What the command sends a compiled checker on its standard input.
 #[derive(Serialize, Deserialize)]
 struct Request {
+    /// The `specc` command's [`CHECKER_SOURCE`](super::CHECKER_SOURCE).
+    checker_source: String,
     source: String,
     params: Vec<(String, String)>,
     config: WireConfig,
@@ -145,6 +143,7 @@ pub enum KernelMessage {
 /// under `config`, as one line of JSON.
 pub fn kernel_request(source: &str, params: &[ParamOverride], config: &CheckConfig) -> String {
     let request = Request {
+        checker_source: super::CHECKER_SOURCE.to_string(),
         source: source.to_string(),
         params: params
             .iter()
@@ -195,6 +194,15 @@ pub fn serve(kernels: &[&'static dyn Kernel], input: &str, out: &mut (dyn Write 
         Ok(r) => r,
         Err(e) => return refuse(out, format!("unreadable request: {e}")),
     };
+    if request.checker_source != super::CHECKER_SOURCE {
+        return refuse(
+            out,
+            "this compiled checker was built from other checker sources than the specc that runs it \
+             (the source tree changed after specc was built); build specc again (cargo build --release) \
+             and run the check again"
+                .into(),
+        );
+    }
     let params: Vec<ParamOverride> = request
         .params
         .into_iter()
