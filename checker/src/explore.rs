@@ -461,7 +461,7 @@ impl Explorer<'_> {
             Err(message) => return self.internal(message, 1).into(),
         };
         let fp = fingerprint_words(initial);
-        self.seen.insert_all(&[fp]);
+        self.seen.insert_all([fp]);
         self.links.push_level(vec![seen::ROOT]);
         let mut level = Level::single(initial, machine.pack.fixed_words);
         self.generated.store(1, Relaxed);
@@ -839,7 +839,7 @@ impl Explorer<'_> {
             _ => LevelBuilder::in_memory(size),
         };
         let mut links = Vec::with_capacity(fresh.len());
-        for (link, at) in fresh {
+        for (_, link, at) in fresh {
             let Some(out) = outs.get(at.chunk as usize) else {
                 return Err(std::io::Error::other("a found state's chunk is missing"));
             };

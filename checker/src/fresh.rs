@@ -106,6 +106,9 @@ impl Fresh {
         // Full at three quarters, with a tenth to spare.
         let slots = (expected.saturating_mul(22) / 15).max(MIN_SLOTS);
         if slots != self.places.len() {
+            // The old table goes before the new one comes.
+            self.slots = Vec::new();
+            self.places = Vec::new();
             // Fingerprints empty, links at their largest.
             self.slots = (0..2 * slots)
                 .map(|i| AtomicU64::new(if i % 2 == 0 { 0 } else { u64::MAX }))
@@ -133,6 +136,9 @@ impl Fresh {
     /// independent, so their misses overlap).
     #[inline]
     pub fn prefetch(&self, fps: impl Iterator<Item = u64>) {
+        if self.places.is_empty() {
+            return;
+        }
         let mut touched = 0u64;
         for fp in fps {
             touched ^= self.slots[2 * self.home(fp)].load(Relaxed);
@@ -142,7 +148,7 @@ impl Fresh {
 
     /// Offers a new state with a parent link; keeps the smallest link.
     pub fn offer(&self, fp: u64, link: u64, at: Stored) -> Offer {
-        if fp == 0 || fp == CLOSED {
+        if fp == 0 || fp == CLOSED || self.places.is_empty() {
             return self.offer_overflow(fp, link, at);
         }
         let mut i = self.home(fp);
@@ -205,7 +211,7 @@ impl Fresh {
     }
 
     pub fn contains(&self, fp: u64) -> bool {
-        if fp != 0 && fp != CLOSED {
+        if fp != 0 && fp != CLOSED && !self.places.is_empty() {
             let mut i = self.home(fp);
             loop {
                 match self.slots[2 * i].load(Acquire) {
@@ -246,25 +252,22 @@ impl Fresh {
         all
     }
 
-    /// Moves every new state's fingerprint into `seen` and returns
-    /// (smallest link, where it is stored) of each, sorted by link.
-    /// Empties the table.
-    pub fn drain_into(&mut self, seen: &mut Seen) -> Vec<(u64, Stored)> {
-        let entries = self.entries();
-        seen.insert_all(&entries.iter().map(|e| e.0).collect::<Vec<u64>>());
-        let mut all: Vec<(u64, Stored)> = entries.into_iter().map(|(_, l, at)| (l, at)).collect();
-        all.par_sort_unstable_by_key(|(link, _)| *link);
-        self.slots
-            .par_iter()
-            .enumerate()
-            .with_min_len(1 << 12)
-            .for_each(|(i, s)| s.store(if i % 2 == 0 { 0 } else { u64::MAX }, Relaxed));
+    /// Moves every new state's fingerprint into `seen` and returns them
+    /// as (fingerprint, smallest link, where it is stored), sorted by link.
+    /// Empties the table and frees it: the next level's table is made by
+    /// [`Fresh::prepare`], and the states in between need the memory.
+    pub fn drain_into(&mut self, seen: &mut Seen) -> Vec<(u64, u64, Stored)> {
+        let mut all = self.entries();
+        self.slots = Vec::new();
+        self.places = Vec::new();
         for shard in &mut self.overflow {
             let shard = shard.get_mut().unwrap_or_else(|e| e.into_inner());
             shard.clear();
             shard.shrink_to_fit();
         }
         *self.len.get_mut() = 0;
+        seen.insert_all(all.iter().map(|e| e.0));
+        all.par_sort_unstable_by_key(|e| e.1);
         all
     }
 
@@ -302,7 +305,8 @@ mod tests {
         assert!(fresh.contains(7) && !fresh.contains(8));
         let mut fresh = fresh;
         let mut seen = Seen::default();
-        assert_eq!(fresh.drain_into(&mut seen), vec![(link(5, 1), at(3))]);
+        assert_eq!(fresh.drain_into(&mut seen), vec![(7, link(5, 1), at(3))]);
+        fresh.prepare(0);
         assert!(seen.contains(7) && !fresh.contains(7));
     }
 
@@ -318,7 +322,8 @@ mod tests {
         let mut fresh = fresh;
         let mut seen = Seen::default();
         let all = fresh.drain_into(&mut seen);
-        assert_eq!(all, vec![(link(10, 0), at(0)), (link(11, 3), at(3))]);
+        assert_eq!(all, vec![(9, link(10, 0), at(0)), (7, link(11, 3), at(3))]);
+        fresh.prepare(0);
         assert_eq!(fresh.len(), 0);
         assert!(seen.contains(7) && seen.contains(9) && seen.len() == 2);
     }
@@ -349,10 +354,11 @@ mod tests {
         let drained = fresh.drain_into(&mut seen);
         assert_eq!(drained.len(), fps.len());
         // The smallest link of each is its first offer's.
-        let mut links: Vec<u64> = drained.iter().map(|(l, _)| *l).collect();
+        let mut links: Vec<u64> = drained.iter().map(|(_, l, _)| *l).collect();
         links.sort_unstable();
         let want: Vec<u64> = (0..fps.len() as u64).map(|n| link(n, 0)).collect();
         assert_eq!(links, want);
+        fresh.prepare(0);
         assert_eq!(fresh.len(), 0);
     }
 }

@@ -112,9 +112,9 @@ impl Seen {
     }
 
     /// Inserts fingerprints known to be new, in parallel by shard.
-    pub fn insert_all(&mut self, fps: &[u64]) {
+    pub fn insert_all(&mut self, fps: impl IntoIterator<Item = u64>) {
         let mut by_shard: Vec<Vec<u64>> = vec![Vec::new(); SHARDS];
-        for &fp in fps {
+        for fp in fps {
             by_shard[shard_of(fp)].push(fp);
         }
         self.shards
@@ -353,7 +353,7 @@ mod tests {
     #[test]
     fn seen_finds_what_was_inserted() {
         let mut seen = Seen::default();
-        seen.insert_all(&[1, 2, u64::MAX]);
+        seen.insert_all([1, 2, u64::MAX]);
         assert!(seen.contains(2) && seen.contains(u64::MAX) && !seen.contains(3));
         assert_eq!(seen.len(), 3);
         assert_eq!(parent_of(ROOT), None);
