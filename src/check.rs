@@ -61,7 +61,10 @@ pub fn run(args: &CheckArgs) -> Exit {
         if args.compiled {
             match compiled::check(&file, &args.params, &config, &line) {
                 Ok(outcome) => outcome,
-                Err(compiled::CompiledError(message)) => {
+                Err(compiled::CompiledError::Interpret) => {
+                    checker::check(&file.spec, &config, &|p| line.update(p))
+                }
+                Err(compiled::CompiledError::Failed(message)) => {
                     drop(line);
                     terminal::print_error(&message);
                     return Exit::Usage;

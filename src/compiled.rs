@@ -25,8 +25,13 @@ use crate::spec_file::SpecFile;
 /// Where specc's source tree was when this binary was built.
 const SOURCE_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-/// What went wrong before a compiled check could report.
-pub struct CompiledError(pub String);
+/// Why a compiled check did not report.
+pub enum CompiledError {
+    /// Something went wrong (cargo, the cache, the compiled checker).
+    Failed(String),
+    /// The spec cannot be set up; the interpreted check says why.
+    Interpret,
+}
 
 /// Builds (or finds built) the compiled checker of `file`'s spec and runs
 /// it.
@@ -39,7 +44,7 @@ pub fn check(
     let source = Path::new(SOURCE_DIR);
     let checker_dir = source.join("checker");
     if !checker_dir.join("Cargo.toml").is_file() {
-        return Err(CompiledError(format!(
+        return Err(CompiledError::Failed(format!(
             "--compiled builds a checker against specc's `checker` crate, expected at `{}`, which is not there (specc was built from a source tree that has moved); run the check without --compiled",
             checker_dir.display()
         )));
@@ -65,7 +70,10 @@ pub fn check(
             dir.display()
         );
     } else {
-        let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(CompiledError)?;
+        let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(|e| match e {
+            checker::KernelError::Spec(_) => CompiledError::Interpret,
+            checker::KernelError::Internal(message) => CompiledError::Failed(message),
+        })?;
         let summary = krate
             .summaries
             .first()
@@ -73,7 +81,7 @@ pub fn check(
             .unwrap_or_default();
         eprintln!("{summary}");
         write_crate(&dir, &krate.files, source).map_err(|e| {
-            CompiledError(format!(
+            CompiledError::Failed(format!(
                 "cannot write the compiled checker to `{}`: {e}",
                 dir.display()
             ))
@@ -184,7 +192,7 @@ fn build(dir: &Path, target: &Path) -> Result<(), CompiledError> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| {
-            CompiledError(format!(
+            CompiledError::Failed(format!(
                 "--compiled needs cargo to build the compiled checker, and `{}` could not be run: {e}",
                 Path::new(&cargo).display()
             ))
@@ -193,7 +201,7 @@ fn build(dir: &Path, target: &Path) -> Result<(), CompiledError> {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Err(CompiledError(format!(
+    Err(CompiledError::Failed(format!(
         "building the compiled checker in `{}` failed ({}):\n{}",
         dir.display(),
         output.status,
@@ -213,7 +221,7 @@ fn run(
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| {
-            CompiledError(format!(
+            CompiledError::Failed(format!(
                 "cannot run the compiled checker `{}`: {e}",
                 binary.display()
             ))
@@ -244,5 +252,7 @@ fn run(
         (None, Ok(()), Ok(status)) => format!("it stopped without a result ({status})"),
         (None, Ok(()), Err(e)) => format!("cannot wait for it: {e}"),
     };
-    Err(CompiledError(format!("the compiled checker failed: {why}")))
+    Err(CompiledError::Failed(format!(
+        "the compiled checker failed: {why}"
+    )))
 }

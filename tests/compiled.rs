@@ -422,3 +422,26 @@ fn compiled_checks_report_the_same_for_one_and_two_workers() {
         .collect();
     assert_eq!(reports[0], reports[1], "{spec}: 1 vs 2 workers");
 }
+
+#[test]
+fn compiled_checks_leave_errors_in_initial_values_to_the_interpreted_report() {
+    // The compiled checker cannot be made (the initial value cannot be
+    // evaluated); the check reports the error as an interpreted one does.
+    let spec = work_dir().join("init_error.spec");
+    std::fs::create_dir_all(work_dir()).expect("the work directory can be made");
+    std::fs::write(
+        &spec,
+        "protocol InitError\n\nparam D: 0..3 = 0\n\nrole R {\n  var x: 0..9 = 1 % D\n}\n\n\
+         on R step tick when x < 9 { x := x + 1 }\n",
+    )
+    .expect("the spec can be written");
+    let path = spec.display().to_string();
+    let args = ["check", path.as_str(), "--progress", "never"];
+    let interpreted = specc(&args);
+    let compiled = specc(&[&args[..], &["--compiled"]].concat());
+    assert_eq!(interpreted.code, Some(2), "{}", interpreted.stderr);
+    assert_eq!(compiled.code, interpreted.code, "{}", compiled.stderr);
+    assert_eq!(compiled.stdout, interpreted.stdout);
+    assert_eq!(compiled.stderr, interpreted.stderr);
+    assert!(compiled.stderr.contains("division by zero"));
+}

@@ -59,7 +59,7 @@ mod validate;
 mod value;
 
 pub use coverage::{BranchCoverage, Coverage, FaultCoverage};
-pub use emit::{KernelCrate, KernelSummary, kernel_crate, kernel_crate_name};
+pub use emit::{KernelCrate, KernelError, KernelSummary, kernel_crate, kernel_crate_name};
 pub use explore::check;
 pub use format::{
     Locate, coverage_warnings, diagnostics, dot_graph, itf_trace, json_summary, text_coverage,
