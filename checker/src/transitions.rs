@@ -194,6 +194,29 @@ fn protocol_steps(
 pub(crate) fn index_deliverable(m: &Machine, state: &[u64], out: &mut Vec<Deliverable>) {
     out.clear();
     let pack = &m.pack;
+    if pack.net.kind != NetworkKind::Fifo {
+        // Every message of a set or a bag can be received: walk the
+        // entries directly (what `network::for_each` would give).
+        let start = pack.fixed_words;
+        let stride = pack.net.entry_words + usize::from(pack.net.kind == NetworkKind::Bag);
+        let n = state.get(start).copied().unwrap_or(0) as usize;
+        for i in 0..n {
+            let entry = start + 1 + i * stride;
+            let Some(&head) = state.get(entry) else {
+                break;
+            };
+            let (kind, from, to) = pack.entry_parts(head);
+            if connected(m, state, from, to) {
+                out.push(Deliverable {
+                    kind,
+                    to,
+                    pos: NetPos { entry, channel: 0 },
+                });
+            }
+        }
+        out.sort_by_key(|d| (d.kind, d.to));
+        return;
+    }
     network::for_each(pack, state, &mut |e| {
         if e.head {
             let (kind, from, to) = pack.entry_parts(e.words[0]);
