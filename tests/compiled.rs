@@ -82,6 +82,15 @@ const CORPUS: &[(&str, &[(&str, &str)])] = &[
     ),
     ("specs/lang/fifo.spec", &[("S", "3"), ("M", "5")]),
     ("specs/lang/roles.spec", &[("W", "4")]),
+    // Small specs of the constructs the compiled checker emits, with
+    // their edge cases (some fail on purpose where the compiled checker
+    // must give up).
+    ("tests/compiled/sequences.spec", &[]),
+    ("tests/compiled/maps.spec", &[]),
+    ("tests/compiled/functions.spec", &[]),
+    ("tests/compiled/sets.spec", &[]),
+    ("tests/compiled/records.spec", &[]),
+    ("tests/compiled/choose.spec", &[]),
 ];
 
 fn repo() -> PathBuf {

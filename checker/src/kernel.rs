@@ -33,11 +33,17 @@ use crate::pack::Packing;
 use crate::transitions::Deliverable;
 
 mod compare;
+mod ops;
 mod serve;
 
 pub use crate::machine::Machine;
 pub use crate::shape::{shl, shr};
 pub use crate::transitions::{PLabel, Scratch};
+pub use ops::{
+    in_flight_count, map_digit, map_get, map_keys, map_put, map_size, seq_append, seq_at,
+    seq_concat, seq_contains, seq_drop, seq_end, seq_get, seq_index, seq_len, seq_put, seq_rebound,
+    seq_tail, seq_take,
+};
 pub use serve::{
     KernelMessage, KernelResult, finish_compiled, kernel_request, parse_kernel_line, serve,
 };

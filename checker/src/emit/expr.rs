@@ -3,16 +3,33 @@
 //! instance's global index) or a code of a known shape, exactly the forms
 //! of `compile/expr.rs`. Emitted code runs inside a function returning
 //! `Result<_, Bail>`, so `?` and `return Err(Bail)` give up.
+//!
+//! Sequence and map codes are read and built with the helpers of
+//! `kernel/ops.rs`; values built for a shape other than their type's (a
+//! store, an argument, `a ++ b`, literals and comprehensions) are made in
+//! the target shape directly (`expr/reshape.rs`); calls of user functions
+//! are inlined (`expr/call.rs`).
+//!
+//! Emitted blocks bind temporaries (`p`, `sq`, `key`, ...) around code
+//! emitted for subexpressions. That code refers only to the function's
+//! parameters (`m`, `s`, `x`, `g`, `d`), the step's variables (`me`,
+//! `from`, `fields`, `o`, `v0`, `f0`, ...) and fresh names (`l0`, `b1`,
+//! ...), never to another block's temporaries, so the temporaries shadow
+//! nothing it reads.
 
 use std::cell::Cell;
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
-use spec_lang::ir::{
-    BinaryOp, Builtin, Expr, ExprKind, LocalId, Quantifier, RoleId, Spec, Type, UnaryOp,
-};
+use spec_lang::ir::{BinaryOp, Expr, ExprKind, LocalId, Quantifier, RoleId, Spec, Type, UnaryOp};
 
 use super::{E, const_code, lit_u64, ordered_network, unsupported};
+
+mod builtin;
+mod call;
+mod comprehension;
+mod literal;
+mod reshape;
 use crate::compile::{Load, Store, is_scalar, value_scalar};
 use crate::pack::{FieldsPack, Packing, Storage};
 use crate::shape::{Instances, Shape, ShapeKind, mask};
@@ -41,12 +58,20 @@ pub struct Frame {
     /// Inside a step: its role, and the Rust variables holding the acting
     /// instance's stored codes, by position.
     pub step: Option<RoleId>,
+    /// Inside a user function's body (inlined): variables and the network
+    /// are not visible there.
+    pub in_function: bool,
 }
 
 impl Frame {
     pub fn new(types: Vec<Type>, step: Option<RoleId>) -> Frame {
         let bound = vec![None; types.len()];
-        Frame { types, bound, step }
+        Frame {
+            types,
+            bound,
+            step,
+            in_function: false,
+        }
     }
 
     pub fn ty(&self, id: LocalId) -> E<&Type> {
@@ -88,6 +113,19 @@ pub enum Dom {
     Range { lo: TokenStream, hi: TokenStream },
     /// The elements of a bitmask set code, as elements of `elem`.
     Bits { code: TokenStream, elem: Shape },
+    /// The scalars of a set literal whose type has no shape (integers
+    /// without bounds), sorted as the set's values are (`signed` for
+    /// integers), each once.
+    List {
+        items: Vec<TokenStream>,
+        signed: bool,
+    },
+    /// The elements of a sequence code, in order.
+    Seq {
+        code: TokenStream,
+        elem: Shape,
+        max: u32,
+    },
     /// The messages of a kind in flight, as message codes.
     InFlight { kind: u32, shape: Shape },
 }
@@ -137,13 +175,22 @@ impl<'a> Emitter<'a> {
     }
 
     /// `e` in the form of type `ty` (which differs from `e.ty` at most in
-    /// integer bounds); a code whose shape would change is not emitted.
+    /// integer bounds and sequence bounds), as the closures' `conform`
+    /// makes it: a compound value in the code of `ty`'s shape, giving up
+    /// when it has none there.
     pub fn conform(&self, e: &Expr, ty: &Type, f: &mut Frame) -> E<Val> {
-        let v = self.expr(e, f)?;
-        match (&v.form, self.form_of(ty)?) {
-            (Form::S, Form::S) => Ok(v),
-            (Form::C(a), Form::C(b)) if *a == b => Ok(v),
-            _ => unsupported("a value changes shape"),
+        match self.form_of(ty)? {
+            Form::S => {
+                let v = self.expr(e, f)?;
+                match v.form {
+                    Form::S => Ok(v),
+                    Form::C(_) => unsupported("malformed IR: a compound value for a scalar"),
+                }
+            }
+            Form::C(shape) => Ok(Val {
+                ts: self.expr_in(e, &shape, f)?,
+                form: Form::C(shape),
+            }),
         }
     }
 
@@ -157,7 +204,8 @@ impl<'a> Emitter<'a> {
 
     /// `e` as a code of `shape` (a component of a literal, a message
     /// field, a map key): for a scalar, its code when it is in the shape's
-    /// domain; `miss` is the code to run when it is not.
+    /// domain; `miss` is the code to run when it is not. A compound value
+    /// is converted as [`Emitter::expr_in`] converts it.
     pub fn code_in(
         &self,
         e: &Expr,
@@ -165,12 +213,13 @@ impl<'a> Emitter<'a> {
         miss: TokenStream,
         f: &mut Frame,
     ) -> E<TokenStream> {
-        let v = self.expr(e, f)?;
-        match v.form {
-            Form::S => Ok(store(&v.ts, &Store::of_shape(shape, self.insts), miss)),
-            Form::C(s) if s == *shape => Ok(v.ts),
-            Form::C(_) => unsupported("a component changes shape"),
+        if is_scalar(&e.ty) {
+            let v = self.scalar(e, f)?;
+            return Ok(store(&v, &Store::of_shape(shape, self.insts), miss));
         }
+        // A compound value without a code in the shape gives up rather
+        // than miss.
+        self.expr_in(e, shape, f)
     }
 
     pub fn expr(&self, e: &Expr, f: &mut Frame) -> E<Val> {
@@ -254,54 +303,28 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
-            ExprKind::SetLit(items) => {
+            ExprKind::SetLit(_)
+            | ExprKind::TupleLit(_)
+            | ExprKind::RecordLit(_)
+            | ExprKind::SeqLit(_)
+            | ExprKind::MapLit(_)
+            | ExprKind::MapComp { .. }
+            | ExprKind::Range(..)
+            | ExprKind::SetFilter { .. }
+            | ExprKind::SetMap { .. }
+            | ExprKind::WithIndex(..)
+            | ExprKind::WithFields(..) => {
                 let Some(shape) = self.shape(&e.ty) else {
-                    return unsupported("a set literal without a code");
+                    return unsupported("a collection or record built without a code");
                 };
-                let ShapeKind::Set(elem) = &shape.kind else {
-                    return unsupported("malformed IR: a set literal of another type");
-                };
-                let mut parts = Vec::new();
-                for x in items {
-                    let c = self.code_in(x, elem, quote!(return Err(Bail)), f)?;
-                    parts.push(quote!(code |= 1u64 << (#c);));
-                }
                 Ok(Val {
-                    ts: quote!({
-                        let mut code = 0u64;
-                        #(#parts)*
-                        code
-                    }),
+                    ts: self.expr_in(e, &shape, f)?,
                     form: Form::C(shape),
                 })
             }
-            ExprKind::TupleLit(items) | ExprKind::RecordLit(items) => {
-                let Some(shape) = self.shape(&e.ty) else {
-                    return unsupported("a record or tuple literal without a code");
-                };
-                let ShapeKind::Product {
-                    fields, offsets, ..
-                } = &shape.kind
-                else {
-                    return unsupported("malformed IR: a literal of another type");
-                };
-                if fields.len() != items.len() {
-                    return unsupported("malformed IR: a literal with the wrong arity");
-                }
-                let mut parts = Vec::new();
-                for ((x, fs), off) in items.iter().zip(fields).zip(offsets) {
-                    let c = self.code_in(x, fs, quote!(return Err(Bail)), f)?;
-                    parts.push(quote!(code |= k::shl(#c, #off);));
-                }
-                Ok(Val {
-                    ts: quote!({
-                        let mut code = 0u64;
-                        #(#parts)*
-                        code
-                    }),
-                    form: Form::C(shape),
-                })
-            }
+            ExprKind::MapGet(map, key) => self.map_get(map, key, e, f),
+            ExprKind::SeqIndex(seq, i) => self.seq_index(seq, i, e, f),
+            ExprKind::Call(id, args) => self.call(*id, args, e, f),
             ExprKind::Quant {
                 quantifier,
                 binders,
@@ -343,7 +366,7 @@ impl<'a> Emitter<'a> {
                 })
             }
             ExprKind::Builtin(b, args) => self.builtin(*b, args, e, f),
-            _ => unsupported("an expression the compiled checker does not emit"),
+            ExprKind::InFlight(_) => unsupported("in_flight as a value"),
         }
     }
 
@@ -383,6 +406,9 @@ impl<'a> Emitter<'a> {
         };
         if !matches!(instance.ty, Type::Role(r) if r == slot.role) {
             return unsupported("malformed IR: a variable of another role");
+        }
+        if f.in_function {
+            return unsupported("malformed IR: a variable read inside a function");
         }
         let own = format_ident!("v{}", slot.pos);
         let in_own_step = f.step == Some(slot.role);
@@ -548,9 +574,15 @@ impl<'a> Emitter<'a> {
         let ashape = self.shape(&a.ty);
         let same = ashape.is_some() && ashape == self.shape(&b.ty);
         match op {
-            B::Eq | B::Ne if same => {
-                let x = self.expr(a, f)?.ts;
-                let y = self.expr(b, f)?.ts;
+            B::Eq | B::Ne => {
+                // Values of types that differ in bounds (or of a literal
+                // without a code): the other side converted to the shape
+                // of one, giving up where it has no code there.
+                let (x, y) = match (&ashape, self.shape(&b.ty)) {
+                    (Some(sa), _) => (self.expr(a, f)?.ts, self.expr_in(b, sa, f)?),
+                    (None, Some(sb)) => (self.expr_in(a, &sb, f)?, self.expr(b, f)?.ts),
+                    (None, None) => return unsupported("a comparison of values without codes"),
+                };
                 let eq = op == B::Eq;
                 s(quote!({
                     let (p, q) = (#x, #y);
@@ -616,6 +648,20 @@ impl<'a> Emitter<'a> {
                 g.wrapping_sub(#first) < #count
             }));
         }
+        if let ExprKind::SetLit(items) = &b.kind
+            && self.shape(&b.ty).is_none()
+            && is_scalar(&a.ty)
+        {
+            let x = self.scalar(a, f)?;
+            let items = items
+                .iter()
+                .map(|y| self.scalar(y, f))
+                .collect::<E<Vec<_>>>()?;
+            return flip(quote!({
+                let (x, items) = (#x, [#(#items),*]);
+                items.contains(&x)
+            }));
+        }
         if let ExprKind::Range(lo, hi) = &b.kind
             && matches!(a.ty, Type::Int(_))
         {
@@ -635,17 +681,23 @@ impl<'a> Emitter<'a> {
         let Some(cshape) = self.shape(&b.ty) else {
             return unsupported("membership in a collection without a code");
         };
-        let ShapeKind::Set(elem) = &cshape.kind else {
-            return unsupported("membership in a collection that is not a set");
+        // An element without a code in the collection's element shape
+        // cannot be in a collection that has a code. Element codes are
+        // below 2^63: `u64::MAX` is no element's. (The type checker
+        // allows no membership in a map.)
+        let (elem, test) = match &cshape.kind {
+            ShapeKind::Set(elem) => (elem, quote!((k::shr(c, x as u32) & 1) == 1)),
+            ShapeKind::Seq { elem, max } => {
+                let eb = elem.bits;
+                (elem, quote!(k::seq_contains(c, #eb, #max, x)))
+            }
+            _ => return unsupported("membership in a value that is not a set or a sequence"),
         };
-        // An element without a code in the set's element shape cannot be
-        // in a set that has a code.
         let x = self.code_in(a, elem, quote!(u64::MAX), f)?;
         let c = self.expr(b, f)?.ts;
         flip(quote!({
-            let x = #x;
-            let c = #c;
-            x != u64::MAX && (k::shr(c, x as u32) & 1) == 1
+            let (x, c) = (#x, #c);
+            x != u64::MAX && #test
         }))
     }
 
@@ -670,92 +722,25 @@ impl<'a> Emitter<'a> {
         };
         let bt = base.ts;
         let m = lit_u64(mask(fshape.bits));
-        let code = quote!((k::shr(#bt, #off) & #m));
-        if is_scalar(&e.ty) {
+        self.part(quote!((k::shr(#bt, #off) & #m)), fshape, &e.ty)
+    }
+
+    /// A component's code (of shape `part`: a field, an element, a map
+    /// value) as a value of type `ty`: a scalar, or a code of `ty`'s shape.
+    pub fn part(&self, code: TokenStream, part: &Shape, ty: &Type) -> E<Val> {
+        if is_scalar(ty) {
             return Ok(Val {
-                ts: load(code, &Load::of_shape(fshape, self.insts)),
+                ts: load(code, &Load::of_shape(part, self.insts)),
                 form: Form::S,
             });
         }
-        match self.shape(&e.ty) {
-            Some(want) if want == *fshape => Ok(Val {
-                ts: code,
-                form: Form::C(want),
-            }),
-            _ => unsupported("a field read in another shape"),
-        }
-    }
-
-    fn builtin(&self, b: Builtin, args: &[Expr], e: &Expr, f: &mut Frame) -> E<Val> {
-        use Builtin as F;
-        let s = |ts: TokenStream| Ok(Val { ts, form: Form::S });
-        let arg_shape = args.first().and_then(|a| self.shape(&a.ty));
-        match (b, arg_shape.as_ref().map(|s| &s.kind), args) {
-            (F::Size, Some(ShapeKind::Set(_)), [a]) => {
-                let x = self.expr(a, f)?.ts;
-                s(quote!(u64::from((#x).count_ones())))
-            }
-            (F::IsSome | F::IsNone, Some(ShapeKind::Option(inner)), [a]) => {
-                let x = self.expr(a, f)?.ts;
-                let ib = inner.bits;
-                let want = b == F::IsSome;
-                s(quote!(u64::from(((k::shr(#x, #ib) & 1) == 1) == #want)))
-            }
-            (F::Get, Some(ShapeKind::Option(inner)), [a]) => {
-                let x = self.expr(a, f)?.ts;
-                let ib = inner.bits;
-                let m = lit_u64(mask(ib));
-                let code = quote!({
-                    let c = #x;
-                    if (k::shr(c, #ib) & 1) != 1 {
-                        return Err(Bail);
-                    }
-                    c & #m
-                });
-                if is_scalar(&e.ty) {
-                    return s(load(code, &Load::of_shape(inner, self.insts)));
-                }
-                match self.shape(&e.ty) {
-                    Some(want) if want == **inner => Ok(Val {
-                        ts: code,
-                        form: Form::C(want),
-                    }),
-                    _ => unsupported("an option's value in another shape"),
-                }
-            }
-            (F::Some, _, [a]) => {
-                let Some(shape) = self.shape(&e.ty) else {
-                    return unsupported("an option without a code");
-                };
-                let ShapeKind::Option(inner) = &shape.kind else {
-                    return unsupported("malformed IR: some() of another type");
-                };
-                let c = self.code_in(a, inner, quote!(return Err(Bail)), f)?;
-                let ib = inner.bits;
-                Ok(Val {
-                    ts: quote!(k::shl(1, #ib) | (#c)),
-                    form: Form::C(shape),
-                })
-            }
-            (F::Min2 | F::Max2, _, [a, c]) if matches!(e.ty, Type::Int(_)) => {
-                let x = self.scalar(a, f)?;
-                let y = self.scalar(c, f)?;
-                let pick = if b == F::Min2 {
-                    quote!(p.min(q))
-                } else {
-                    quote!(p.max(q))
-                };
-                s(quote!({
-                    let (p, q) = ((#x) as i64, (#y) as i64);
-                    #pick as u64
-                }))
-            }
-            (F::Abs, _, [a]) if matches!(e.ty, Type::Int(_)) => {
-                let x = self.scalar(a, f)?;
-                s(quote!(((#x) as i64).checked_abs().ok_or(Bail)? as u64))
-            }
-            _ => unsupported(format!("the builtin {b:?} on these arguments")),
-        }
+        let Some(want) = self.shape(ty) else {
+            return unsupported("a component read without a code");
+        };
+        Ok(Val {
+            ts: self.reshape(code, part, &want)?,
+            form: Form::C(want),
+        })
     }
 
     fn quantifier(
@@ -834,6 +819,16 @@ impl<'a> Emitter<'a> {
                 lo: self.scalar(lo, f)?,
                 hi: self.scalar(hi, f)?,
             }),
+            ExprKind::SetLit(items) if self.shape(&e.ty).is_none() && is_scalar(elem_ty) => {
+                let items = items
+                    .iter()
+                    .map(|x| self.scalar(x, f))
+                    .collect::<E<Vec<_>>>()?;
+                Ok(Dom::List {
+                    items,
+                    signed: matches!(elem_ty, Type::Int(_)),
+                })
+            }
             ExprKind::InFlight(kind) => {
                 if f.step.is_some() {
                     return unsupported("in_flight inside a step");
@@ -852,21 +847,25 @@ impl<'a> Emitter<'a> {
             }
             _ => {
                 let v = self.expr(e, f)?;
-                match v.form {
-                    Form::C(Shape {
-                        kind: ShapeKind::Set(elem),
-                        ..
-                    }) => {
-                        if !is_scalar(elem_ty) && self.shape(elem_ty).as_ref() != Some(&*elem) {
-                            return unsupported("set elements in another shape");
-                        }
-                        Ok(Dom::Bits {
-                            code: v.ts,
-                            elem: *elem,
-                        })
-                    }
-                    _ => unsupported("a domain that is not a set with a code"),
+                let Form::C(shape) = v.form else {
+                    return unsupported("malformed IR: a scalar domain");
+                };
+                let elem = match &shape.kind {
+                    ShapeKind::Set(elem) | ShapeKind::Seq { elem, .. } => elem,
+                    _ => return unsupported("a domain that is not a set or a sequence"),
+                };
+                if !is_scalar(elem_ty) && self.shape(elem_ty).as_ref() != Some(&**elem) {
+                    return unsupported("elements in another shape");
                 }
+                let elem = (**elem).clone();
+                Ok(match shape.kind {
+                    ShapeKind::Seq { max, .. } => Dom::Seq {
+                        code: v.ts,
+                        elem,
+                        max,
+                    },
+                    _ => Dom::Bits { code: v.ts, elem },
+                })
             }
         }
     }
@@ -875,6 +874,21 @@ impl<'a> Emitter<'a> {
     /// `body`. The domain is evaluated once, before the loop.
     pub fn each(&self, d: &Dom, name: &Ident, form: &Form, body: TokenStream) -> E<TokenStream> {
         Ok(match d {
+            Dom::List { items, signed } => {
+                let key = if *signed {
+                    quote!(|x: &u64| *x as i64)
+                } else {
+                    quote!(|x: &u64| *x)
+                };
+                quote!({
+                    let mut items: Vec<u64> = vec![#(#items),*];
+                    items.sort_unstable_by_key(#key);
+                    items.dedup();
+                    for #name in items {
+                        #body
+                    }
+                })
+            }
             Dom::Roles { first, count } => {
                 let (lo, hi) = (
                     lit_u64(u64::from(*first)),
@@ -909,6 +923,22 @@ impl<'a> Emitter<'a> {
                     while rest != 0 {
                         let bit = u64::from(rest.trailing_zeros());
                         rest &= rest - 1;
+                        let #name = #elem_value;
+                        #body
+                    }
+                })
+            }
+            Dom::Seq { code, elem, max } => {
+                let elem_value = match form {
+                    Form::S => load(quote!(el), &Load::of_shape(elem, self.insts)),
+                    Form::C(_) => quote!(el),
+                };
+                let eb = elem.bits;
+                quote!({
+                    let sq: u64 = #code;
+                    let len = k::seq_len(sq, #eb, #max) as u32;
+                    for at in 0..len.min(#max) {
+                        let el = k::seq_at(sq, #eb, #max, at);
                         let #name = #elem_value;
                         #body
                     }

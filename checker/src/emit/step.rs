@@ -7,10 +7,22 @@
 //! the scratch's [`Outcomes`](crate::kernel::Outcomes). It returns whether
 //! the guard held; `Err(Bail)` hands the attempt to the interpreted
 //! machine.
+//!
+//! A `choose` runs the rest of the body once per element, as the
+//! executor's continuation does (`compile/stmt.rs`): the rest of its
+//! block, then of each enclosing block, are emitted inside the loop over
+//! the elements. A choice inside a branch of an `if` makes that `if` end
+//! its block: each branch goes on with a copy of what follows it. A
+//! choice inside a `for` is not compiled (its continuation would be the
+//! rest of the loop's elements).
+
+use std::collections::HashMap;
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
-use spec_lang::ir::{Frame as IrFrame, MessageValue, Step, StepKind, Stmt, StmtKind, Type};
+use spec_lang::ir::{
+    Expr, Frame as IrFrame, MessageValue, Selector, Step, StepKind, Stmt, StmtKind, Type,
+};
 
 use super::expr::{Emitter, Form, Frame, load, store};
 use super::{E, lit_u64, unsupported};
@@ -43,14 +55,21 @@ pub fn step_fn(em: &Emitter<'_>, n: usize, st: &Step, first_site: u32) -> E<Toke
         StepKind::Internal | StepKind::Timeout => TokenStream::new(),
     };
     let guard = em.scalar(&st.guard, &mut f)?;
+    let mut sites = HashMap::new();
+    let mut next = first_site;
+    number_sites(&st.body, &mut next, &mut sites);
     let mut body = Body {
         em,
         vars: &vars,
-        site: first_site,
+        sites,
         role: st.role,
     };
     let commit = quote!(o.commit(&[#(#vars),*]););
-    let block = body.block(&st.body, &mut f, Some(commit))?;
+    let rest = Rest {
+        blocks: Vec::new(),
+        commit,
+    };
+    let block = body.block(&st.body, &mut f, Some(&rest))?;
     Ok(quote! {
         #[inline]
         fn #name(
@@ -135,6 +154,79 @@ fn receive(em: &Emitter<'_>, r: &spec_lang::ir::Receive, f: &mut Frame) -> E<Tok
     Ok(quote!(#(#out)*))
 }
 
+/// The code `old` of `shape` with the part at `path` replaced by the
+/// value of `value`, as the closures' `set_path` replaces it: fields by
+/// index, map keys (a missing key is added when it is the last selector,
+/// an error before), 1-based sequence indices in range.
+fn update(
+    em: &Emitter<'_>,
+    old: TokenStream,
+    shape: &Shape,
+    path: &[Selector],
+    value: &Expr,
+    f: &mut Frame,
+) -> E<TokenStream> {
+    let Some((sel, rest)) = path.split_first() else {
+        return em.code_in(value, shape, quote!(return Err(Bail)), f);
+    };
+    Ok(match (sel, &shape.kind) {
+        (
+            Selector::Field(n) | Selector::TupleIndex(n),
+            ShapeKind::Product {
+                fields, offsets, ..
+            },
+        ) => {
+            let (Some(fs), Some(off)) = (fields.get(*n as usize), offsets.get(*n as usize)) else {
+                return unsupported("malformed IR: a field out of range");
+            };
+            let m = lit_u64(mask(fs.bits));
+            let part = update(em, quote!(k::shr(pr, #off) & #m), fs, rest, value, f)?;
+            quote!({
+                let pr: u64 = #old;
+                let part = #part;
+                (pr & !k::shl(#m, #off)) | k::shl(part, #off)
+            })
+        }
+        (Selector::Index(key), ShapeKind::Map { key: ks, val }) => {
+            let (kb, vb) = (ks.bits, val.bits);
+            let kc = em.code_in(key, ks, quote!(return Err(Bail)), f)?;
+            let part = update(
+                em,
+                quote!(k::map_get(mp, #kb, #vb, key)?),
+                val,
+                rest,
+                value,
+                f,
+            )?;
+            quote!({
+                let mp: u64 = #old;
+                let key = #kc;
+                let part = #part;
+                k::map_put(mp, #kb, #vb, key, part)
+            })
+        }
+        (Selector::Index(i), ShapeKind::Seq { elem, max }) => {
+            let eb = elem.bits;
+            let i = em.scalar(i, f)?;
+            let part = update(
+                em,
+                quote!(k::seq_at(sq, #eb, #max, at)),
+                elem,
+                rest,
+                value,
+                f,
+            )?;
+            quote!({
+                let sq: u64 = #old;
+                let at = k::seq_index(#i, k::seq_len(sq, #eb, #max))?;
+                let part = #part;
+                k::seq_put(sq, #eb, #max, at, part)
+            })
+        }
+        _ => return unsupported("malformed IR: a selector of another type"),
+    })
+}
+
 /// A predicate's function.
 pub fn pred_fn(em: &Emitter<'_>, name: &Ident, frame: &IrFrame) -> E<TokenStream> {
     let types: Vec<Type> = frame.locals.iter().map(|l| l.ty.clone()).collect();
@@ -147,75 +239,160 @@ pub fn pred_fn(em: &Emitter<'_>, name: &Ident, frame: &IrFrame) -> E<TokenStream
     })
 }
 
+/// Numbers the `if` statements of a block in pre-order from `next`, as
+/// `coverage::number_branches` numbers the machine's branch sites (keyed
+/// by address: a statement emitted twice, in two continuations, is one
+/// site).
+fn number_sites(block: &[Stmt], next: &mut u32, sites: &mut HashMap<*const Stmt, u32>) {
+    for s in block {
+        match &s.kind {
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
+                sites.insert(s as *const Stmt, *next);
+                *next += 1;
+                number_sites(then, next, sites);
+                number_sites(otherwise, next, sites);
+            }
+            StmtKind::For { body, .. } => number_sites(body, next, sites),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a block has a `choose` anywhere inside it.
+fn has_choose(block: &[Stmt]) -> bool {
+    block.iter().any(|s| match &s.kind {
+        StmtKind::Choose { .. } => true,
+        StmtKind::If {
+            then, otherwise, ..
+        } => has_choose(then) || has_choose(otherwise),
+        StmtKind::For { body, .. } => has_choose(body),
+        _ => false,
+    })
+}
+
+/// What runs after a block that is the rest of the body: the rest of each
+/// enclosing block, innermost first, then the commit of the run.
+#[derive(Clone)]
+struct Rest<'s> {
+    blocks: Vec<&'s [Stmt]>,
+    commit: TokenStream,
+}
+
 /// Emits a step body.
 struct Body<'e, 'a> {
     em: &'e Emitter<'a>,
     /// The acting instance's stored codes, by position.
     vars: &'e [Ident],
-    /// The next branch site.
-    site: u32,
+    /// The branch site of each `if` of the body.
+    sites: HashMap<*const Stmt, u32>,
     role: spec_lang::ir::RoleId,
 }
 
 impl Body<'_, '_> {
-    /// A block; `commit` is emitted at its end when the block is the rest
-    /// of the body (so a `choose` may fork it).
-    fn block(
+    /// A block; when `rest` is given, the block is the rest of the body:
+    /// what follows it is emitted at its end, so that a `choose` (in it,
+    /// or in a branch of one of its `if`s) can run the rest of the body
+    /// once per element.
+    fn block<'s>(
         &mut self,
-        stmts: &[Stmt],
+        stmts: &'s [Stmt],
         f: &mut Frame,
-        commit: Option<TokenStream>,
+        rest: Option<&Rest<'s>>,
     ) -> E<TokenStream> {
         let mut out = Vec::new();
         let mut bound = Vec::new();
-        let mut rest = stmts;
-        let mut result = Ok(());
-        while let Some((s, tail)) = rest.split_first() {
-            rest = tail;
-            if let StmtKind::Choose { local, set, filter } = &s.kind {
-                let Some(commit) = &commit else {
-                    result = unsupported("a choose inside a branch or a loop");
-                    break;
-                };
-                match self.choose(*local, set, filter.as_ref(), tail, f, commit.clone()) {
-                    Ok(ts) => out.push(ts),
-                    Err(e) => result = Err(e),
-                }
-                // The rest of the block ran inside the choice.
-                for (local, old) in bound.into_iter().rev() {
-                    f.restore(local, old);
-                }
-                return result.map(|()| quote!(#(#out)*));
-            }
-            match self.stmt(s, f, &mut bound) {
-                Ok(ts) => out.push(ts),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
+        let result = self.block_into(stmts, f, rest, &mut out, &mut bound);
         for (local, old) in bound.into_iter().rev() {
             f.restore(local, old);
         }
         result?;
-        if let Some(commit) = commit {
-            out.push(commit);
-        }
         Ok(quote!(#(#out)*))
+    }
+
+    /// [`Body::block`]'s statements, into `out`; the locals bound go to
+    /// `bound`, for the caller to unbind.
+    fn block_into<'s>(
+        &mut self,
+        stmts: &'s [Stmt],
+        f: &mut Frame,
+        rest: Option<&Rest<'s>>,
+        out: &mut Vec<TokenStream>,
+        bound: &mut Vec<(spec_lang::ir::LocalId, Option<(Ident, Form)>)>,
+    ) -> E<()> {
+        let mut left = stmts;
+        while let Some((s, tail)) = left.split_first() {
+            left = tail;
+            match (&s.kind, rest) {
+                (StmtKind::Choose { local, set, filter }, Some(rest)) => {
+                    // The rest of the body runs inside the choice.
+                    out.push(self.choose(*local, set, filter.as_ref(), tail, f, rest)?);
+                    return Ok(());
+                }
+                (
+                    StmtKind::If {
+                        cond,
+                        then,
+                        otherwise,
+                    },
+                    Some(rest),
+                ) if has_choose(then) || has_choose(otherwise) => {
+                    // Each branch goes on with the rest of this block and
+                    // of the enclosing ones.
+                    let mut after = rest.clone();
+                    after.blocks.insert(0, tail);
+                    let site = self.site(s)?;
+                    let c = self.em.scalar(cond, f)?;
+                    let then = self.block(then, f, Some(&after))?;
+                    let otherwise = self.block(otherwise, f, Some(&after))?;
+                    out.push(quote! {
+                        let taken = (#c) != 0;
+                        o.hit(#site, taken);
+                        if taken {
+                            #then
+                        } else {
+                            #otherwise
+                        }
+                    });
+                    return Ok(());
+                }
+                _ => out.push(self.stmt(s, f, bound)?),
+            }
+        }
+        if let Some(rest) = rest {
+            match rest.blocks.split_first() {
+                Some((next, outer)) => {
+                    let outer = Rest {
+                        blocks: outer.to_vec(),
+                        commit: rest.commit.clone(),
+                    };
+                    out.push(self.block(next, f, Some(&outer))?);
+                }
+                None => out.push(rest.commit.clone()),
+            }
+        }
+        Ok(())
+    }
+
+    fn site(&self, s: &Stmt) -> E<u32> {
+        match self.sites.get(&(s as *const Stmt)) {
+            Some(site) => Ok(*site),
+            None => unsupported("internal error: an `if` without a branch site"),
+        }
     }
 
     /// `choose local in set [where filter]` followed by `rest`: the rest
     /// runs once per element, each run on its own copy of the variables
     /// and with its own sends.
-    fn choose(
+    fn choose<'s>(
         &mut self,
         local: spec_lang::ir::LocalId,
         set: &spec_lang::ir::Expr,
         filter: Option<&spec_lang::ir::Expr>,
-        rest: &[Stmt],
+        tail: &'s [Stmt],
         f: &mut Frame,
-        commit: TokenStream,
+        rest: &Rest<'s>,
     ) -> E<TokenStream> {
         let ty = f.ty(local)?.clone();
         let form = self.em.form_of(&ty)?;
@@ -234,7 +411,7 @@ impl Body<'_, '_> {
                 None => TokenStream::new(),
             };
             let vars = self.vars;
-            let body = self.block(rest, f, Some(commit))?;
+            let body = self.block(tail, f, Some(rest))?;
             Ok(quote! {
                 #filter
                 o.rewind(#mark);
@@ -262,13 +439,20 @@ impl Body<'_, '_> {
                 let Some(slot) = em.pack.vars.get(place.var.index()) else {
                     return unsupported("malformed IR: a variable out of range");
                 };
-                if slot.role != self.role || !place.path.is_empty() {
-                    return unsupported("an assignment to part of a variable");
+                if slot.role != self.role {
+                    return unsupported("malformed IR: an assignment to another role's variable");
                 }
-                let v = em.conform(value, &slot.ty, f)?;
                 let Some(target) = self.vars.get(slot.pos) else {
                     return unsupported("malformed IR: a variable out of range");
                 };
+                if !place.path.is_empty() {
+                    let Storage::Packed(shape) = &slot.storage else {
+                        return unsupported("an assignment to part of a variable without a code");
+                    };
+                    let code = update(em, quote!(#target), shape, &place.path, value, f)?;
+                    return Ok(quote!(#target = #code;));
+                }
+                let v = em.conform(value, &slot.ty, f)?;
                 let code = match (&slot.storage, &v.form) {
                     (Storage::Packed(shape), Form::S) => store(
                         &v.ts,
@@ -294,8 +478,7 @@ impl Body<'_, '_> {
                 then,
                 otherwise,
             } => {
-                let site = self.site;
-                self.site += 1;
+                let site = self.site(s)?;
                 let c = em.scalar(cond, f)?;
                 let then = self.block(then, f, None)?;
                 let otherwise = self.block(otherwise, f, None)?;
@@ -368,7 +551,7 @@ impl Body<'_, '_> {
                     }
                 })
             }
-            StmtKind::Choose { .. } => unsupported("a choose inside a branch or a loop"),
+            StmtKind::Choose { .. } => unsupported("a choose inside a loop"),
         }
     }
 
