@@ -1,14 +1,18 @@
-//! Fingerprints the checker's own source files, so that a checker compiled
-//! for one spec (`specc check --compiled`, which is built against this
-//! crate's source tree) can tell whether it was built from the same source
-//! as the `specc` that runs it: `SPECC_CHECKER_SOURCE`, see `kernel.rs`.
+//! Fingerprints the checker's source files and the front end's it builds
+//! on, so that a checker compiled for one spec (`specc check --compiled`,
+//! which is built against this source tree) can tell whether it was built
+//! from the same source as the `specc` that runs it:
+//! `SPECC_CHECKER_SOURCE`, see `kernel.rs`.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
-    println!("cargo:rerun-if-changed=src");
+    let roots = [Path::new("src"), Path::new("../spec-lang/src")];
     let mut files = Vec::new();
-    collect(Path::new("src"), &mut files);
+    for root in roots {
+        println!("cargo:rerun-if-changed={}", root.display());
+        collect(root, &mut files);
+    }
     files.sort();
     // FNV-1a over every file's path and contents, in path order.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;

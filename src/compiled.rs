@@ -52,58 +52,80 @@ pub fn check(
     let cache = cache_dir(source);
     let name = checker::kernel_crate_name(&[&file.spec]);
     let dir = cache.join("kernels").join(&name);
-    let target = cache.join("target");
-    let binary = target
-        .join("release")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let stamp = build_stamp(&name);
     let stamp_file = dir.join("specc-built");
     let summary_file = dir.join("specc-summary");
-    let fresh =
-        binary.is_file() && stamp.is_some() && std::fs::read_to_string(&stamp_file).ok() == stamp;
-    if fresh {
-        if let Ok(summary) = std::fs::read_to_string(&summary_file) {
-            eprintln!("{}", summary.trim_end());
-        }
-        eprintln!(
-            "note: using the compiled checker built before ({})",
-            dir.display()
-        );
-    } else {
-        let krate = checker::kernel_crate(&[&file.spec], &checker_dir).map_err(|e| match e {
-            checker::KernelError::Spec(_) => CompiledError::Interpret,
-            checker::KernelError::Internal(message) => CompiledError::Failed(message),
-        })?;
-        let summary = krate
-            .summaries
-            .first()
-            .map(summary_note)
-            .unwrap_or_default();
-        eprintln!("{summary}");
-        write_crate(&dir, &krate.files, source).map_err(|e| {
-            CompiledError::Failed(format!(
-                "cannot write the compiled checker to `{}`: {e}",
+    let built = stamp
+        .as_ref()
+        .and_then(|stamp| built_binary(&stamp_file, stamp));
+    let binary = match built {
+        Some(binary) => {
+            if let Ok(summary) = std::fs::read_to_string(&summary_file) {
+                eprintln!("{}", summary.trim_end());
+            }
+            eprintln!(
+                "note: using the compiled checker built before ({})",
                 dir.display()
-            ))
-        })?;
-        let started = Instant::now();
-        build(&dir, &target)?;
-        if let Some(stamp) = &stamp {
-            // Without the stamp the next run generates and asks cargo again.
-            let _ = std::fs::write(&summary_file, &summary);
-            let _ = std::fs::write(&stamp_file, stamp);
+            );
+            binary
         }
-        eprintln!(
-            "note: compiled checker built in {:.1} s ({})",
-            started.elapsed().as_secs_f64(),
-            dir.display()
-        );
-    }
+        None => {
+            let krate =
+                checker::kernel_crate(&[&file.spec], &checker_dir).map_err(|e| match e {
+                    checker::KernelError::Spec(_) => CompiledError::Interpret,
+                    checker::KernelError::Internal(message) => CompiledError::Failed(message),
+                })?;
+            let summary = krate
+                .summaries
+                .first()
+                .map(summary_note)
+                .unwrap_or_default();
+            eprintln!("{summary}");
+            write_crate(&dir, &krate.files, source).map_err(|e| {
+                CompiledError::Failed(format!(
+                    "cannot write the compiled checker to `{}`: {e}",
+                    dir.display()
+                ))
+            })?;
+            eprintln!(
+                "note: building the compiled checker with cargo (the first build in a cache \
+                 also compiles specc's checker crate, about a minute)"
+            );
+            let started = Instant::now();
+            let binary = build(&dir, &cache.join("target"), &name)?;
+            if let Some(stamp) = &stamp {
+                // Without the stamp the next run generates and asks cargo
+                // again.
+                let _ = write_atomically(&summary_file, summary.as_bytes());
+                let record = format!("{stamp}binary {}\n", binary.display());
+                let _ = write_atomically(&stamp_file, record.as_bytes());
+            }
+            eprintln!(
+                "note: compiled checker built in {:.1} s ({})",
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            binary
+        }
+    };
     let request = checker::kernel::kernel_request(&file.source, params, config);
-    let result = run(&binary, &request, progress)?;
+    let result = run(&binary, &request, progress).inspect_err(|_| {
+        // A checker that failed or refused (built from other checker
+        // sources, say) is built again next time.
+        let _ = std::fs::remove_file(&stamp_file);
+    })?;
     Ok(checker::kernel::finish_compiled(
         &file.spec, config, *result,
     ))
+}
+
+/// The binary a stamp file records, if the file records `stamp` and the
+/// binary is there.
+fn built_binary(stamp_file: &Path, stamp: &str) -> Option<PathBuf> {
+    let record = std::fs::read_to_string(stamp_file).ok()?;
+    let rest = record.strip_prefix(stamp)?;
+    let binary = PathBuf::from(rest.strip_prefix("binary ")?.trim_end_matches('\n'));
+    binary.is_file().then_some(binary)
 }
 
 /// What a built compiled checker was built from: the spec (its crate's
@@ -157,35 +179,49 @@ fn summary_note(s: &KernelSummary) -> String {
 }
 
 /// Writes the crate's files, leaving files that did not change alone (so
-/// cargo sees nothing new), with specc's Cargo.lock so that the compiled
-/// checker uses the versions specc was built with.
+/// cargo sees nothing new), each by a rename so that a concurrent build of
+/// the same crate never reads half a file; the first time, with specc's
+/// Cargo.lock, so that the compiled checker uses the versions specc was
+/// built with (cargo trims it to what the crate uses).
 fn write_crate(dir: &Path, files: &[(String, String)], source: &Path) -> std::io::Result<()> {
-    let mut all: Vec<(PathBuf, Vec<u8>)> = files
-        .iter()
-        .map(|(path, text)| (dir.join(path), text.clone().into_bytes()))
-        .collect();
-    if let Ok(lock) = std::fs::read(source.join("Cargo.lock")) {
-        all.push((dir.join("Cargo.lock"), lock));
-    }
-    for (path, bytes) in all {
-        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        if std::fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
             continue;
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, bytes)?;
+        write_atomically(&path, text.as_bytes())?;
+    }
+    let lock = dir.join("Cargo.lock");
+    if !lock.exists()
+        && let Ok(bytes) = std::fs::read(source.join("Cargo.lock"))
+    {
+        write_atomically(&lock, &bytes)?;
     }
     Ok(())
 }
 
-/// `cargo build --release` of the crate in `dir`, into `target`.
-fn build(dir: &Path, target: &Path) -> Result<(), CompiledError> {
+/// Writes a file through a temporary file beside it and a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("a file without a directory"))?;
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `cargo build --release` of the crate in `dir`, into `target`; returns
+/// the binary cargo says it built (where it lands depends on cargo's
+/// configuration, a build target for one).
+fn build(dir: &Path, target: &Path, name: &str) -> Result<PathBuf, CompiledError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
         .arg("build")
         .arg("--release")
         .arg("--quiet")
+        .arg("--message-format=json-render-diagnostics")
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
@@ -197,16 +233,26 @@ fn build(dir: &Path, target: &Path) -> Result<(), CompiledError> {
                 Path::new(&cargo).display()
             ))
         })?;
-    if output.status.success() {
-        return Ok(());
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(CompiledError::Failed(format!(
+            "building the compiled checker in `{}` failed ({}):\n{}",
+            dir.display(),
+            output.status,
+            stderr.trim_end()
+        )));
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Err(CompiledError::Failed(format!(
-        "building the compiled checker in `{}` failed ({}):\n{}",
-        dir.display(),
-        output.status,
-        stderr.trim_end()
-    )))
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| {
+            CompiledError::Failed(format!(
+                "cargo built the compiled checker in `{}` but named no executable",
+                dir.display()
+            ))
+        })
 }
 
 /// Runs the compiled checker on `request`, relaying its progress reports.

@@ -289,6 +289,52 @@ fn stops_at_a_state_bound_with_exit_code_3() {
 }
 
 #[test]
+fn stops_at_a_state_bound_at_the_same_place_for_any_worker_count() {
+    // RMS=7's levels run to tens of thousands of states, many chunks each:
+    // the bound is applied once the level that crosses it is complete.
+    let lines: Vec<String> = ["1", "2", "3"]
+        .iter()
+        .map(|workers| {
+            let args = [
+                "check",
+                "specs/classic/two_phase.spec",
+                "--param",
+                "RMS=7",
+                "--max-states",
+                "100000",
+                "--workers",
+                workers,
+            ];
+            let run = specc(&args);
+            assert_eq!(run.code, 3, "{}", transcript(&args, &run));
+            mask_timing(&run.stdout)
+        })
+        .collect();
+    assert!(lines[0].contains("113322 distinct states"), "{}", lines[0]);
+    assert_eq!(lines[0], lines[1]);
+    assert_eq!(lines[0], lines[2]);
+}
+
+#[test]
+fn reports_a_failing_step_of_a_state_at_the_depth_bound() {
+    // The state at the bound is not expanded, but its successors are
+    // computed, all of them, for any number of workers.
+    for workers in ["1", "2"] {
+        let args = [
+            "check",
+            "tests/inspect/depth_bound_assert.spec",
+            "--max-depth",
+            "2",
+            "--workers",
+            workers,
+        ];
+        let run = specc(&args);
+        assert_eq!(run.code, 1, "{}", transcript(&args, &run));
+        assert!(run.stdout.contains("check [fails]"), "{}", run.stdout);
+    }
+}
+
+#[test]
 fn refuses_a_missing_file() {
     check_exit("missing_file", &["check", "specs/no_such.spec"], 2);
 }

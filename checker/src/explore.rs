@@ -43,7 +43,7 @@ use crate::coverage::{self, Tally};
 use crate::eta;
 use crate::eval::EvalError;
 use crate::fingerprint::fingerprint_words;
-use crate::fresh::{Fresh, Offer, Stored};
+use crate::fresh::{self, Fresh, Offer, Stored};
 use crate::frontier::{self, Level, LevelBuilder, SpillFile};
 use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::machine::Machine;
@@ -442,8 +442,8 @@ struct WorkerScratch {
 #[derive(Clone, Copy)]
 struct Waiting {
     fp: u64,
-    start: u32,
-    end: u32,
+    start: usize,
+    end: usize,
     transition: u64,
 }
 
@@ -482,7 +482,23 @@ impl Explorer<'_> {
                     .map_or(std::path::Path::new("."), |s| s.dir.as_path()),
             );
             self.level_started = Instant::now();
-            self.fresh.prepare(expected_next(&self.levels, level.len()));
+            // At the depth bound nothing is offered: no table is needed.
+            let expected = match self.config.max_depth {
+                Some(max) if depth >= max => 0,
+                _ => expected_next(&self.levels, level.len()),
+            };
+            // Under a memory limit the table takes at most what is left of
+            // it; the overflow holds the rest.
+            let expected = match self.config.memory_limit {
+                Some(limit) => {
+                    let left = limit.saturating_sub(self.note_memory(&level, true));
+                    expected.min(
+                        usize::try_from(left / fresh::BYTES_PER_EXPECTED).unwrap_or(usize::MAX),
+                    )
+                }
+                None => expected,
+            };
+            self.fresh.prepare(expected);
             let outs = self.expand_level(&level, level_start, depth, &spill);
             let generated: u64 = outs.iter().map(|o| o.generated).sum();
 
@@ -531,6 +547,23 @@ impl Explorer<'_> {
                 Err(e) => return self.queue_error(e.to_string(), depth).into(),
             };
             self.note_memory(&next, true);
+            // The state bound is checked once a level is complete, so that
+            // where the search stops, and whether a violation in the level
+            // comes first, does not depend on the workers' timing.
+            if let Some(max) = self.config.max_states
+                && self.links.len() > max
+                && next.len() > 0
+            {
+                let counts = Counts {
+                    depth: depth + 1,
+                    distinct: self.links.len(),
+                    queue: next.len() as u64,
+                };
+                let reason = IncompleteReason::MaxStates(max);
+                return self
+                    .finish(Verdict::Incomplete { reason }, counts, Vec::new(), None)
+                    .into();
+            }
             if next.len() == 0 {
                 let result = if truncated {
                     Verdict::Incomplete {
@@ -680,12 +713,22 @@ impl Explorer<'_> {
                         return ControlFlow::Break(());
                     }
                 };
-                let start = batch_words.len() as u32;
+                // A state with more successors than a link can number is
+                // refused before they are all held (the search could not
+                // record a parent link for the later ones anyway).
+                if batch.len() as u64 >= seen::MAX_TRANSITION {
+                    internal = Some(format!(
+                        "a state has more than {} successors",
+                        seen::MAX_TRANSITION
+                    ));
+                    return ControlFlow::Break(());
+                }
+                let start = batch_words.len();
                 batch_words.extend_from_slice(words);
                 batch.push(Waiting {
                     fp: fingerprint_words(words),
                     start,
-                    end: batch_words.len() as u32,
+                    end: batch_words.len(),
                     transition: count - 1,
                 });
                 ControlFlow::Continue(())
@@ -713,14 +756,13 @@ impl Explorer<'_> {
                         index: out.found.len() as u32,
                     };
                     if self.fresh.offer(b.fp, link, place) == Offer::New {
-                        let words = &batch_words[b.start as usize..b.end as usize];
+                        let words = &batch_words[b.start..b.end];
                         let before = out.found.bytes.len();
                         out.found.push(words, fixed);
-                        found_bytes += (out.found.bytes.len() - before) as u64 + 40;
-                        let n = self.inserted.fetch_add(1, Relaxed) + 1;
-                        if self.config.max_states.is_some_and(|max| n > max) {
-                            self.stop.store(STOP_STATES, Relaxed);
-                        }
+                        // Its stored bytes and its end offset; the table of
+                        // new states is counted on its own (`Fresh::bytes`).
+                        found_bytes += (out.found.bytes.len() - before) as u64 + 4;
+                        self.inserted.fetch_add(1, Relaxed);
                     }
                 }
             }

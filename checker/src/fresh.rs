@@ -36,6 +36,12 @@ use crate::seen::{Identity, SHARDS, Seen, parent_of, shard_of};
 const CLOSED: u64 = u64::MAX;
 /// The smallest table.
 const MIN_SLOTS: usize = 1 << 10;
+/// Bytes of table per expected state: 24 a slot, 22 slots for every 15
+/// expected states.
+pub const BYTES_PER_EXPECTED: u64 = 36;
+/// Bytes an entry of the overflow takes, about (a hash map of 24-byte
+/// entries, control bytes and slack).
+const OVERFLOW_BYTES: u64 = 40;
 
 /// Where a new state is stored: its chunk of the level and its index
 /// among that chunk's new states.
@@ -103,6 +109,10 @@ impl Default for Fresh {
 impl Fresh {
     /// Makes the (empty) table ready for about `expected` new states.
     pub fn prepare(&mut self, expected: usize) {
+        debug_assert!(
+            self.len.load(Relaxed) == 0,
+            "a table is prepared only when empty"
+        );
         // Full at three quarters, with a tenth to spare.
         let slots = (expected.saturating_mul(22) / 15).max(MIN_SLOTS);
         if slots != self.places.len() {
@@ -121,8 +131,9 @@ impl Fresh {
 
     #[inline]
     fn home(&self, fp: u64) -> usize {
-        // The low bits index the seen-set's buckets and the high bits its
-        // shards; the middle ones are as good and unrelated. Multiply and
+        // The low 32 bits index the seen-set's buckets; bits 16 to 47 are
+        // as good and correlate with them only in part (this table is not
+        // sharded, so sharing the shard bits costs nothing). Multiply and
         // shift, so the size need not be a power of two.
         ((((fp >> 16) & 0xffff_ffff) * self.places.len() as u64) >> 32) as usize
     }
@@ -152,7 +163,9 @@ impl Fresh {
             return self.offer_overflow(fp, link, at);
         }
         let mut i = self.home(fp);
-        loop {
+        // Every slot full and none closed (only if more workers than a
+        // quarter of the slots passed the size check at once): overflow.
+        for _ in 0..self.places.len() {
             let slot = &self.slots[2 * i];
             let mut current = slot.load(Acquire);
             if current == 0 {
@@ -180,6 +193,7 @@ impl Fresh {
             }
             i = self.next(i);
         }
+        self.offer_overflow(fp, link, at)
     }
 
     /// Lowers slot `i`'s link to `link` if that is smaller.
@@ -213,7 +227,7 @@ impl Fresh {
     pub fn contains(&self, fp: u64) -> bool {
         if fp != 0 && fp != CLOSED && !self.places.is_empty() {
             let mut i = self.home(fp);
-            loop {
+            for _ in 0..self.places.len() {
                 match self.slots[2 * i].load(Acquire) {
                     0 | CLOSED => break,
                     x if x == fp => return true,
@@ -279,9 +293,14 @@ impl Fresh {
             .count() as u64
     }
 
-    /// The bytes the table holds.
+    /// The bytes the table and its overflow hold.
     pub fn bytes(&self) -> u64 {
-        ((self.slots.len() + self.places.len()) * 8) as u64
+        let overflow: u64 = self
+            .overflow
+            .iter()
+            .map(|s| s.lock().map_or(0, |s| s.capacity() as u64))
+            .sum();
+        ((self.slots.len() + self.places.len()) * 8) as u64 + overflow * OVERFLOW_BYTES
     }
 
     #[cfg(test)]
