@@ -202,7 +202,7 @@ pub(crate) fn index_deliverable(m: &Machine, state: &[u64], out: &mut Vec<Delive
         let n = state.get(start).copied().unwrap_or(0) as usize;
         for i in 0..n {
             let entry = start + 1 + i * stride;
-            let Some(&head) = state.get(entry) else {
+            let Some(&[head, ..]) = state.get(entry..entry + pack.net.entry_words) else {
                 break;
             };
             let (kind, from, to) = pack.entry_parts(head);

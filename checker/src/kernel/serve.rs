@@ -53,7 +53,9 @@ struct WireConfig {
     max_states: Option<u64>,
     max_depth: Option<u32>,
     memory_limit: Option<u64>,
-    spill: Option<(PathBuf, u64)>,
+    /// The spill directory, as text (lossily, if it is not UTF-8: such a
+    /// path is refused on the other side rather than misread).
+    spill: Option<(String, u64)>,
     check_deadlock: bool,
 }
 
@@ -155,11 +157,15 @@ pub fn kernel_request(source: &str, params: &[ParamOverride], config: &CheckConf
             max_states: config.max_states,
             max_depth: config.max_depth,
             memory_limit: config.memory_limit,
-            spill: config.spill.as_ref().map(|s| (s.dir.clone(), s.in_memory)),
+            spill: config
+                .spill
+                .as_ref()
+                .map(|s| (s.dir.to_string_lossy().into_owned(), s.in_memory)),
             check_deadlock: config.check_deadlock,
         },
         compare: None,
     };
+    // Strings, numbers and flags: serialising them cannot fail.
     serde_json::to_string(&request).unwrap_or_default()
 }
 
@@ -234,7 +240,10 @@ pub fn serve(kernels: &[&'static dyn Kernel], input: &str, out: &mut (dyn Write 
         max_states: w.max_states,
         max_depth: w.max_depth,
         memory_limit: w.memory_limit,
-        spill: w.spill.map(|(dir, in_memory)| Spill { dir, in_memory }),
+        spill: w.spill.map(|(dir, in_memory)| Spill {
+            dir: PathBuf::from(dir),
+            in_memory,
+        }),
         check_deadlock: w.check_deadlock,
     };
     let out = std::sync::Mutex::new(out);
