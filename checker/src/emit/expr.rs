@@ -25,6 +25,7 @@ use spec_lang::ir::{BinaryOp, Expr, ExprKind, LocalId, Quantifier, RoleId, Spec,
 
 use super::{E, const_code, lit_u64, ordered_network, unsupported};
 
+mod bounds;
 mod builtin;
 mod call;
 mod comprehension;
@@ -194,6 +195,21 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The value a `let` binds to a local of type `ty`: converted as
+    /// [`Emitter::conform`] converts it, or, for a type without a shape,
+    /// in the code the value has (the closures keep such a value as it
+    /// is).
+    pub fn bind_value(&self, value: &Expr, ty: &Type, f: &mut Frame) -> E<Val> {
+        if is_scalar(ty) || self.shape(ty).is_some() {
+            return self.conform(value, ty, f);
+        }
+        let v = self.expr(value, f)?;
+        match v.form {
+            Form::C(_) => Ok(v),
+            Form::S => unsupported("malformed IR: a scalar for a compound local"),
+        }
+    }
+
     pub fn scalar(&self, e: &Expr, f: &mut Frame) -> E<TokenStream> {
         let v = self.expr(e, f)?;
         match v.form {
@@ -238,9 +254,13 @@ impl<'a> Emitter<'a> {
                 let Some(Some((name, form))) = f.bound.get(id.index()).cloned() else {
                     return unsupported("a local read outside the block that binds it");
                 };
-                let want = self.form_of(&e.ty)?;
-                if form != want {
-                    return unsupported("a local changes shape");
+                // A local of a type without a shape holds the code its
+                // value was given (see `bounds.rs`).
+                if self.shape(&e.ty).is_some() || is_scalar(&e.ty) {
+                    let want = self.form_of(&e.ty)?;
+                    if form != want {
+                        return unsupported("a local changes shape");
+                    }
                 }
                 Ok(Val {
                     ts: quote!(#name),
@@ -314,7 +334,7 @@ impl<'a> Emitter<'a> {
             | ExprKind::SetMap { .. }
             | ExprKind::WithIndex(..)
             | ExprKind::WithFields(..) => {
-                let Some(shape) = self.shape(&e.ty) else {
+                let Some(shape) = self.shape(&e.ty).or_else(|| self.narrow_shape(e, f)) else {
                     return unsupported("a collection or record built without a code");
                 };
                 Ok(Val {
@@ -349,7 +369,7 @@ impl<'a> Emitter<'a> {
             }
             ExprKind::Let(local, value, body) => {
                 let ty = f.ty(*local)?.clone();
-                let v = self.conform(value, &ty, f)?;
+                let v = self.bind_value(value, &ty, f)?;
                 let name = self.fresh("l");
                 let old = f.bind(*local, name.clone(), v.form.clone());
                 let b = self.expr(body, f);
@@ -572,7 +592,6 @@ impl<'a> Emitter<'a> {
             };
         }
         let ashape = self.shape(&a.ty);
-        let same = ashape.is_some() && ashape == self.shape(&b.ty);
         match op {
             B::Eq | B::Ne => {
                 // Values of types that differ in bounds (or of a literal
@@ -581,7 +600,21 @@ impl<'a> Emitter<'a> {
                 let (x, y) = match (&ashape, self.shape(&b.ty)) {
                     (Some(sa), _) => (self.expr(a, f)?.ts, self.expr_in(b, sa, f)?),
                     (None, Some(sb)) => (self.expr_in(a, &sb, f)?, self.expr(b, f)?.ts),
-                    (None, None) => return unsupported("a comparison of values without codes"),
+                    // Neither type has a shape: the code one side has (a
+                    // set of integers, see `bounds.rs`).
+                    (None, None) => match self.expr(a, f) {
+                        Ok(Val {
+                            ts,
+                            form: Form::C(sa),
+                        }) => (ts, self.expr_in(b, &sa, f)?),
+                        _ => match self.expr(b, f)? {
+                            Val {
+                                ts,
+                                form: Form::C(sb),
+                            } => (self.expr_in(a, &sb, f)?, ts),
+                            _ => return unsupported("malformed IR: a compound compared"),
+                        },
+                    },
                 };
                 let eq = op == B::Eq;
                 s(quote!({
@@ -589,16 +622,29 @@ impl<'a> Emitter<'a> {
                     u64::from((p == q) == #eq)
                 }))
             }
-            B::Union | B::Diff | B::Inter | B::Subset
-                if same
-                    && matches!(ashape.as_ref().map(|s| &s.kind), Some(ShapeKind::Set(_)))
-                    && (op == B::Subset || self.shape(&e.ty) == ashape) =>
-            {
-                let x = self.expr(a, f)?.ts;
-                let y = self.expr(b, f)?.ts;
-                let Some(shape) = ashape else {
-                    return unsupported("a set without a code");
+            B::Union | B::Diff | B::Inter | B::Subset => {
+                // Both operands in the result's shape (operands that fit
+                // make a result that fits, and a union that fits has
+                // operands that fit); for `subset`, or a result without a
+                // shape, in the left operand's.
+                let target = match op {
+                    B::Subset => None,
+                    _ => self.shape(&e.ty),
                 };
+                let (x, y, shape) = match target {
+                    Some(t) => (self.expr_in(a, &t, f)?, self.expr_in(b, &t, f)?, t),
+                    None => {
+                        let v = self.expr(a, f)?;
+                        let Form::C(sa) = v.form else {
+                            return unsupported("malformed IR: a set operator on a scalar");
+                        };
+                        let y = self.expr_in(b, &sa, f)?;
+                        (v.ts, y, sa)
+                    }
+                };
+                if !matches!(shape.kind, ShapeKind::Set(_)) {
+                    return unsupported("malformed IR: a set operator on another value");
+                }
                 let code = |ts: TokenStream| {
                     Ok(Val {
                         ts,
@@ -628,6 +674,36 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The elements of a set of scalars without a code, when they are
+    /// the items of a literal or a constant's elements: `None` for any
+    /// other set.
+    fn scalar_items(&self, e: &Expr, f: &mut Frame) -> Option<E<Vec<TokenStream>>> {
+        if self.shape(&e.ty).is_some() {
+            return None;
+        }
+        match &e.kind {
+            ExprKind::SetLit(items) => Some(items.iter().map(|x| self.scalar(x, f)).collect()),
+            ExprKind::Const(id) => match self.consts.get(id.index()) {
+                Some(Value::Set(items)) => Some(
+                    items
+                        .iter()
+                        .map(
+                            |v| match value_scalar(v, self.insts, spec_lang::Span::DETACHED) {
+                                Ok(x) => {
+                                    let x = lit_u64(x);
+                                    Ok(quote!(#x))
+                                }
+                                Err(_) => unsupported("a constant set of compound values"),
+                            },
+                        )
+                        .collect(),
+                ),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// `a in b`, `a not in b`.
     fn membership(&self, negate: bool, a: &Expr, b: &Expr, f: &mut Frame) -> E<Val> {
         let flip = |ts: TokenStream| {
@@ -648,15 +724,11 @@ impl<'a> Emitter<'a> {
                 g.wrapping_sub(#first) < #count
             }));
         }
-        if let ExprKind::SetLit(items) = &b.kind
-            && self.shape(&b.ty).is_none()
-            && is_scalar(&a.ty)
+        if is_scalar(&a.ty)
+            && let Some(items) = self.scalar_items(b, f)
         {
+            let items = items?;
             let x = self.scalar(a, f)?;
-            let items = items
-                .iter()
-                .map(|y| self.scalar(y, f))
-                .collect::<E<Vec<_>>>()?;
             return flip(quote!({
                 let (x, items) = (#x, [#(#items),*]);
                 items.contains(&x)
@@ -678,8 +750,9 @@ impl<'a> Emitter<'a> {
                 l <= n && n <= h
             }));
         }
-        let Some(cshape) = self.shape(&b.ty) else {
-            return unsupported("membership in a collection without a code");
+        let coll = self.expr(b, f)?;
+        let Form::C(cshape) = &coll.form else {
+            return unsupported("malformed IR: membership in a scalar");
         };
         // An element without a code in the collection's element shape
         // cannot be in a collection that has a code. Element codes are
@@ -694,7 +767,7 @@ impl<'a> Emitter<'a> {
             _ => return unsupported("membership in a value that is not a set or a sequence"),
         };
         let x = self.code_in(a, elem, quote!(u64::MAX), f)?;
-        let c = self.expr(b, f)?.ts;
+        let c = &coll.ts;
         flip(quote!({
             let (x, c) = (#x, #c);
             x != u64::MAX && #test
@@ -819,13 +892,11 @@ impl<'a> Emitter<'a> {
                 lo: self.scalar(lo, f)?,
                 hi: self.scalar(hi, f)?,
             }),
-            ExprKind::SetLit(items) if self.shape(&e.ty).is_none() && is_scalar(elem_ty) => {
-                let items = items
-                    .iter()
-                    .map(|x| self.scalar(x, f))
-                    .collect::<E<Vec<_>>>()?;
+            _ if is_scalar(elem_ty)
+                && let Some(items) = self.scalar_items(e, f) =>
+            {
                 Ok(Dom::List {
-                    items,
+                    items: items?,
                     signed: matches!(elem_ty, Type::Int(_)),
                 })
             }

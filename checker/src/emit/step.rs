@@ -467,7 +467,7 @@ impl Body<'_, '_> {
             }
             StmtKind::Let { local, value } => {
                 let ty = f.ty(*local)?.clone();
-                let v = em.conform(value, &ty, f)?;
+                let v = em.bind_value(value, &ty, f)?;
                 let name = em.fresh("l");
                 let ts = v.ts;
                 bound.push((*local, f.bind(*local, name.clone(), v.form)));

@@ -10,7 +10,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use spec_lang::ir::{BinaryOp, Expr, ExprKind};
+use spec_lang::ir::{BinaryOp, Builtin, Expr, ExprKind};
 
 use super::{Emitter, Form, Frame, lit_u64};
 use crate::emit::{E, unsupported};
@@ -60,6 +60,16 @@ impl Emitter<'_> {
             } => self.set_map_in(elem, binders, cond.as_deref(), target, f),
             ExprKind::MapComp { local, set, value } => {
                 self.map_comp_in(*local, set, value, target, f)
+            }
+            ExprKind::Builtin(Builtin::Some, args)
+                if matches!(target.kind, ShapeKind::Option(_)) =>
+            {
+                let (ShapeKind::Option(inner), [a]) = (&target.kind, args.as_slice()) else {
+                    return unsupported("malformed IR: some() with other arguments");
+                };
+                let c = self.code_in(a, inner, quote!(return Err(Bail)), f)?;
+                let ib = inner.bits;
+                Ok(quote!(k::shl(1, #ib) | (#c)))
             }
             ExprKind::If(c, t, x) => {
                 let c = self.scalar(c, f)?;
