@@ -6,10 +6,13 @@
 //! function that does what that step's or predicate's closures do, with
 //! the layout's offsets, masks and instance ranges as constants. It covers
 //! scalars and values with codes: booleans, bounded integers, enums,
-//! instances, options, records and tuples, bitmask sets, messages, and the
-//! quantifiers, `for`, `choose`, sends and broadcasts over them. What it
-//! does not cover (values without codes, map and sequence operations,
-//! function calls, ...) is not compiled: that step or predicate calls the
+//! instances, options, records and tuples, bitmask sets (and sets of
+//! integers kept as bitmasks over estimated bounds), bounded sequences and
+//! small maps with their operations, messages; quantifiers, comprehensions,
+//! calls of user functions (inlined), assignments to parts of variables,
+//! `for`, `choose` (also inside branches), sends and broadcasts. What it
+//! does not cover (values without codes at all, a `choose` inside a `for`)
+//! is not compiled: that step or predicate calls the
 //! interpreted machine, which is always right, only slower. Where compiled
 //! code meets a case whose result the closures would compute differently
 //! at run time (an overflow, a value outside its range, a failed
