@@ -26,17 +26,42 @@ pub const CHUNK: usize = 256;
 
 /// Appends the stored form of a packed state with `fixed` fixed words.
 pub fn store(words: &[u64], fixed: usize, out: &mut Vec<u8>) {
-    put(words.len() as u64, out);
+    // Encoded into a buffer on the stack and appended at once: one
+    // capacity check instead of one a byte.
+    let mut buf = [0u8; 256];
+    let mut n = 0;
+    let flush = |buf: &mut [u8; 256], n: &mut usize, out: &mut Vec<u8>| {
+        out.extend_from_slice(&buf[..*n]);
+        *n = 0;
+    };
+    put_into(words.len() as u64, &mut buf, &mut n);
     let mut prev = 0u64;
     for (i, &w) in words.iter().enumerate() {
+        // A varint takes at most ten bytes.
+        if n > buf.len() - 10 {
+            flush(&mut buf, &mut n, out);
+        }
         if i < fixed {
-            put(w, out);
+            put_into(w, &mut buf, &mut n);
         } else {
             let d = w.wrapping_sub(prev) as i64;
-            put(((d << 1) ^ (d >> 63)) as u64, out);
+            put_into(((d << 1) ^ (d >> 63)) as u64, &mut buf, &mut n);
         }
         prev = w;
     }
+    flush(&mut buf, &mut n, out);
+}
+
+/// Writes `v` as a varint at `buf[*n..]` (which has room for ten bytes).
+#[inline]
+fn put_into(mut v: u64, buf: &mut [u8; 256], n: &mut usize) {
+    while v >= 0x80 {
+        buf[*n] = (v as u8) | 0x80;
+        *n += 1;
+        v >>= 7;
+    }
+    buf[*n] = v as u8;
+    *n += 1;
 }
 
 /// Decodes the stored state at `*at` into `out`, advancing `*at`. `None` if
@@ -61,15 +86,6 @@ pub fn load(bytes: &[u8], at: &mut usize, fixed: usize, out: &mut Vec<u64>) -> O
         prev = w;
     }
     Some(())
-}
-
-#[inline]
-fn put(mut n: u64, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
 }
 
 #[inline]
