@@ -35,7 +35,7 @@ fn specc(args: &[&str]) -> Run {
 fn mask_timing(text: &str) -> String {
     text.lines()
         .map(
-            |line| match (line.find(" workers, "), line.rfind(", depth ")) {
+            |line| match (line.find(" worker"), line.rfind(", depth ")) {
                 (Some(_), Some(depth)) => {
                     let end = line[depth + 2..]
                         .find(',')

@@ -369,7 +369,7 @@ fn counts_line(run: &Run) -> String {
         .lines()
         .find(|l| l.contains(" distinct states, "))
         .unwrap_or_else(|| panic!("no counts line in:\n{}", run.stdout));
-    match line.find(" workers, ") {
+    match line.find(" worker") {
         Some(at) => line[..line[..at].rfind(", ").unwrap_or(at)].to_string(),
         None => line.to_string(),
     }

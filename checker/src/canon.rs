@@ -14,7 +14,7 @@ use crate::convert::{pack_state, unpack_state};
 use crate::machine::Machine;
 use crate::model::Model;
 use crate::state::State;
-use crate::symmetry::{Renaming, encode_canonical_renaming, identity, rename_state};
+use crate::symmetry::{Canonical, Renaming, encode_canonical_renaming, identity, rename_state};
 
 /// Both forms of the checker's spec: the reference model (layout, symmetry)
 /// and the compiled machine.
@@ -51,9 +51,14 @@ impl Engine<'_> {
     }
 
     /// Writes the representative of `words` into `out` and returns the
-    /// renaming from `words` to it (`None` when nothing is reduced, in
-    /// which case `out` is left alone and `words` is the representative).
-    pub fn canonical(&self, words: &[u64], out: &mut Vec<u64>) -> Result<Option<Renaming>, String> {
+    /// renaming from `words` to it, with the size of its orbit (`None`
+    /// when nothing is reduced, in which case `out` is left alone and
+    /// `words` is the representative).
+    pub fn canonical(
+        &self,
+        words: &[u64],
+        out: &mut Vec<u64>,
+    ) -> Result<Option<Canonical>, String> {
         if !self.reduces() {
             return Ok(None);
         }
@@ -61,10 +66,10 @@ impl Engine<'_> {
             .unpack(words)
             .ok_or("a packed state could not be decoded")?;
         let mut scratch = Vec::new();
-        let renaming = encode_canonical_renaming(self.model, &state, &mut scratch);
-        let image = rename_state(self.model, &state, &renaming);
+        let canonical = encode_canonical_renaming(self.model, &state, &mut scratch);
+        let image = rename_state(self.model, &state, &canonical.renaming);
         *out = self.pack(&image)?;
-        Ok(Some(renaming))
+        Ok(Some(canonical))
     }
 
     /// The identity renaming.

@@ -68,7 +68,7 @@ pub use format::{
 pub use frontier::Spill;
 pub use outcome::{
     Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
-    Stats, Trace, TraceState, Verdict, Violation, ViolationKind,
+    Stats, SymmetryStats, Trace, TraceState, Verdict, Violation, ViolationKind,
 };
 pub use simulate::{BATCH, SimulateConfig, SimulationProgress, SimulationStats, simulate};
 pub use state::{Channel, Faults, Network, State};

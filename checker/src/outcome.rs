@@ -105,6 +105,10 @@ pub struct Stats {
     pub spilled: u64,
     /// The liveness search's graph, when it ran to the end.
     pub liveness: Option<LivenessStats>,
+    /// What symmetry reduction saved, when it was on and the search ended
+    /// with every level it found counted (it ran to the end, or stopped at
+    /// a level's end on a bound).
+    pub symmetry: Option<SymmetryStats>,
     /// What the safety search (or the simulation) ran; none when the spec
     /// could not be set up.
     pub coverage: Option<crate::coverage::Coverage>,
@@ -112,6 +116,15 @@ pub struct Stats {
     /// are not counted, `generated` is the successors computed along the
     /// walks and `depth` the longest walk's length in states.
     pub simulation: Option<crate::simulate::SimulationStats>,
+}
+
+/// The reduction of a search under symmetry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SymmetryStats {
+    /// The states the distinct states (orbit representatives) stand for:
+    /// the sum of their orbits' sizes, which is the number of distinct
+    /// states a search without symmetry reduction finds.
+    pub states: u64,
 }
 
 /// The size of the state graph the liveness search recorded (without

@@ -52,18 +52,56 @@ const MAX_CANDIDATES: u64 = 5040;
 /// old index. The map need not be injective: signatures collapse ids.
 pub type Renaming = Vec<Option<Vec<u32>>>;
 
-/// Appends the canonical encoding of `state` to `out` and returns the
-/// renaming that maps `state` to the representative it encodes.
-pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Renaming {
-    let mut renaming = identity(model);
-    canonicalize(model, state, out, Some(&mut renaming));
-    renaming
+/// The canonical form of a state, as [`encode_canonical_renaming`] finds it.
+pub struct Canonical {
+    /// The renaming that maps the state to its representative.
+    pub renaming: Renaming,
+    /// How many states the state's orbit holds (every renaming of it);
+    /// `None` when the orbit was not measured because the canonical form
+    /// gave up trying orderings (see [`MAX_CANDIDATES`]), or its size does
+    /// not fit in 64 bits.
+    pub orbit: Option<u64>,
 }
 
-fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Option<&mut Renaming>) {
+/// Appends the canonical encoding of `state` to `out` and returns the
+/// renaming that maps `state` to the representative it encodes, with the
+/// size of its orbit.
+///
+/// The orbit's size is the number of renamings, `n!` for each symmetric
+/// role of `n` instances, divided by the number that leave the state as it
+/// is (its stabiliser). The search finds the stabiliser on the way: a
+/// renaming that fixes the state keeps every instance's signature, so it
+/// only permutes tied groups; every ordering of an interchangeable group
+/// fixes the state (its transpositions do), and of the orderings tried for
+/// the other groups, exactly those that give the same image as the best
+/// one differ from it by a renaming that fixes the state.
+pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Canonical {
+    let mut renaming = identity(model);
+    let stabiliser = canonicalize(model, state, out, &mut renaming);
+    let orbit = stabiliser.and_then(|fixing| Some(group_order(model)? / fixing));
+    Canonical { renaming, orbit }
+}
+
+/// The number of renamings of `model`'s symmetric roles, if it fits.
+fn group_order(model: &Model<'_>) -> Option<u64> {
+    model.symmetric.iter().try_fold(1u64, |order, role| {
+        let n = u64::from(model.layout.roles[role.index()].count);
+        (1..=n).try_fold(order, u64::checked_mul)
+    })
+}
+
+/// Appends the canonical encoding, sets `used` to the renaming that gives
+/// it and returns the order of the state's stabiliser (`None` if some
+/// group's orderings were not all tried).
+fn canonicalize(
+    model: &Model<'_>,
+    state: &State,
+    out: &mut Vec<u8>,
+    used: &mut Renaming,
+) -> Option<u64> {
     if model.symmetric.is_empty() {
         encode_state(state, out);
-        return;
+        return Some(1);
     }
     let groups: Vec<Vec<Vec<u32>>> = model
         .symmetric
@@ -73,17 +111,25 @@ fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Optio
     // Choices: for each role, for each group, the orderings to try.
     let mut options: Vec<(usize, usize, Vec<Vec<u32>>)> = Vec::new();
     let mut candidates: u64 = 1;
+    // The renamings that fix the state: all orderings of interchangeable
+    // groups, times (below) the tried orderings that tie with the best.
+    let mut fixing: Option<u64> = Some(1);
     for (r, role_groups) in groups.iter().enumerate() {
         for (g, group) in role_groups.iter().enumerate() {
-            if group.len() < 2 || interchangeable(model, state, model.symmetric[r], group) {
+            if group.len() < 2 {
                 continue;
             }
             let orderings = (1..=group.len() as u64).product::<u64>();
+            if interchangeable(model, state, model.symmetric[r], group) {
+                fixing = fixing.and_then(|f| f.checked_mul(orderings));
+                continue;
+            }
             if candidates.saturating_mul(orderings) > MAX_CANDIDATES {
                 // Too many orderings to try: keep the signature order for
                 // this group. The representative is then not canonical (an
                 // orbit may be stored more than once), which costs
                 // reduction but never soundness, and bounds the work.
+                fixing = None;
                 continue;
             }
             candidates *= orderings;
@@ -92,6 +138,7 @@ fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Optio
     }
     let mut chosen = groups.clone();
     let mut best: Option<(Vec<u8>, Renaming)> = None;
+    let mut ties: u64 = 0;
     let mut scratch = Vec::new();
     let mut counters = vec![0usize; options.len()];
     loop {
@@ -102,8 +149,13 @@ fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Optio
         let image = rename_state(model, state, &renaming);
         scratch.clear();
         encode_state(&image, &mut scratch);
-        if best.as_ref().is_none_or(|(b, _)| scratch < *b) {
-            best = Some((scratch.clone(), renaming));
+        match best.as_ref().map(|(b, _)| scratch.cmp(b)) {
+            Some(Ordering::Greater) => {}
+            Some(Ordering::Equal) => ties += 1,
+            None | Some(Ordering::Less) => {
+                best = Some((scratch.clone(), renaming));
+                ties = 1;
+            }
         }
         // Advance the mixed-radix counter over all choices.
         let mut k = 0;
@@ -111,11 +163,9 @@ fn canonicalize(model: &Model<'_>, state: &State, out: &mut Vec<u8>, used: Optio
             if k == options.len() {
                 if let Some((b, renaming)) = best {
                     out.extend_from_slice(&b);
-                    if let Some(used) = used {
-                        *used = renaming;
-                    }
+                    *used = renaming;
                 }
-                return;
+                return fixing.and_then(|f| f.checked_mul(ties));
             }
             counters[k] += 1;
             if counters[k] < options[k].2.len() {

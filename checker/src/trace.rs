@@ -67,7 +67,9 @@ pub fn rebuild(
     let machine = engine.machine;
     let mut scratch = Scratch::default();
     let mut canon = Vec::new();
-    let init_renaming = engine.canonical(&machine.init, &mut canon)?;
+    let init_renaming = engine
+        .canonical(&machine.init, &mut canon)?
+        .map(|c| c.renaming);
     let init_stored = if init_renaming.is_some() {
         canon.clone()
     } else {
@@ -94,7 +96,9 @@ pub fn rebuild(
                 hops.len()
             ));
         };
-        let renaming = engine.canonical(&successor, &mut canon)?;
+        let renaming = engine
+            .canonical(&successor, &mut canon)?
+            .map(|c| c.renaming);
         let stored = if renaming.is_some() {
             canon.clone()
         } else {

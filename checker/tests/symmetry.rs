@@ -11,7 +11,7 @@ mod run;
 use std::collections::HashSet;
 
 use build::*;
-use checker::Verdict;
+use checker::{CheckConfig, Verdict};
 use permutations::permutations;
 use run::{config, counts_ok, run};
 use spec_lang::ir::{Expr, ExprKind, LocalId, Spec, Type};
@@ -125,5 +125,56 @@ fn symmetry_never_changes_a_verdict() {
             plain.violations[0].trace.states.len()
         );
         assert!(reduced.stats.distinct < plain.stats.distinct);
+    }
+}
+
+/// The states a reduced search reports standing for (the sum of its
+/// representatives' orbit sizes) are exactly the distinct states of the
+/// search without reduction: a representative that were not canonical
+/// would count its orbit twice, an orbit measured wrong would be off.
+#[test]
+fn symmetry_reports_the_states_a_search_without_it_finds() {
+    let mut specs: Vec<(String, Spec)> = (2..=4)
+        .map(|n| (format!("votes n = {n}"), votes(n, true, false)))
+        .collect();
+    for path in [
+        "2pc.spec",
+        "2pc_chor.spec",
+        "3pc.spec",
+        "bugs/2pc_coordinator_crash.spec",
+        "lang/roles.spec",
+        "lang/properties.spec",
+        "lang/fifo.spec",
+        "lang/functions.spec",
+    ] {
+        specs.push((path.to_string(), run::library_spec(path)));
+    }
+    for (name, spec) in &specs {
+        let plain = run(
+            spec,
+            &CheckConfig {
+                symmetry: false,
+                ..config(2)
+            },
+        );
+        assert!(plain.stats.symmetry.is_none(), "{name}");
+        let mut reported = Vec::new();
+        for workers in [1, 2] {
+            let reduced = run(spec, &config(workers));
+            assert_eq!(reduced.result, plain.result, "{name}");
+            let Some(sym) = reduced.stats.symmetry else {
+                panic!("{name}: no symmetry figures with {workers} workers");
+            };
+            assert_eq!(
+                sym.states, plain.stats.distinct,
+                "{name}, {workers} workers"
+            );
+            assert!(
+                reduced.stats.distinct < sym.states,
+                "{name}: nothing reduced"
+            );
+            reported.push(sym);
+        }
+        assert_eq!(reported[0], reported[1], "{name}");
     }
 }

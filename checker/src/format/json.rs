@@ -27,6 +27,10 @@ struct Summary {
     /// when it ran to the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     liveness_graph: Option<crate::outcome::LivenessStats>,
+    /// Under symmetry reduction, the states the distinct states stand for
+    /// (what a search without reduction finds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symmetry: Option<crate::outcome::SymmetryStats>,
     /// The walks of a simulation.
     #[serde(skip_serializing_if = "Option::is_none")]
     simulation: Option<crate::simulate::SimulationStats>,
@@ -129,6 +133,7 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
         states_per_sec: (s.states_per_sec * 10.0).round() / 10.0,
         peak_memory_bytes: s.simulation.is_none().then_some(s.peak_memory),
         liveness_graph: s.liveness,
+        symmetry: s.symmetry,
         simulation: s.simulation.clone(),
         coverage: super::coverage::json_coverage(spec, outcome),
         violations: outcome

@@ -180,14 +180,22 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
         ),
     };
     out.push_str(&format!(
-        "{verdict}\n{} distinct states, {} generated, depth {}, {} workers, {:.2} s, {:.0} states/s\n",
+        "{verdict}\n{} distinct states, {} generated, depth {}, {}, {:.2} s, {:.0} states/s\n",
         s.distinct,
         s.generated,
         s.depth,
-        s.workers,
+        workers(s.workers),
         s.elapsed.as_secs_f64(),
         s.states_per_sec
     ));
+    if let Some(sym) = &s.symmetry {
+        out.push_str(&format!(
+            "Symmetry reduction: the {} distinct states stand for {} ({:.1}x fewer)\n",
+            s.distinct,
+            sym.states,
+            sym.states as f64 / s.distinct.max(1) as f64
+        ));
+    }
     if let Some(l) = &s.liveness {
         out.push_str(&format!(
             "Liveness graph (no symmetry reduction): {} states, {} edges\n",
@@ -195,6 +203,15 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
         ));
     }
     out
+}
+
+/// "1 worker", "2 workers".
+fn workers(n: usize) -> String {
+    if n == 1 {
+        "1 worker".to_string()
+    } else {
+        format!("{n} workers")
+    }
 }
 
 /// The verdict and figures of a simulation.
@@ -221,14 +238,14 @@ fn simulation_summary(outcome: &CheckOutcome, sim: &crate::simulate::SimulationS
         ));
     }
     out.push_str(&format!(
-        "{} walks (seed {}, depth bound {}): {} states visited, {} generated, depth {}, {} workers, {:.2} s, {:.0} states/s\n",
+        "{} walks (seed {}, depth bound {}): {} states visited, {} generated, depth {}, {}, {:.2} s, {:.0} states/s\n",
         sim.walks,
         sim.seed,
         sim.depth_bound,
         sim.states,
         s.generated,
         s.depth,
-        s.workers,
+        workers(s.workers),
         s.elapsed.as_secs_f64(),
         s.states_per_sec
     ));

@@ -26,7 +26,8 @@ use crate::eval::EvalError;
 use crate::explore::{conclude_compiled, search_compiled};
 use crate::frontier::Spill;
 use crate::outcome::{
-    CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, Verdict,
+    CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, SymmetryStats,
+    Verdict,
 };
 use crate::resolve::{Finding, Pending, Search};
 
@@ -92,6 +93,7 @@ pub struct KernelResult {
     elapsed: Duration,
     peak_memory: u64,
     spilled: u64,
+    symmetry: Option<SymmetryStats>,
     coverage: Option<WireCoverage>,
     /// An error that belongs to no trace (setup, internal, the queue).
     error: Option<WireError>,
@@ -328,6 +330,7 @@ fn to_wire(search: Search) -> KernelResult {
         elapsed: stats.elapsed,
         peak_memory: stats.peak_memory,
         spilled: stats.spilled,
+        symmetry: stats.symmetry,
         coverage: stats.coverage.map(|c| {
             let f = c.faults;
             WireCoverage {
@@ -379,6 +382,7 @@ fn from_wire(machine: &Machine, r: KernelResult) -> Search {
         states_per_sec: per_sec(r.distinct, r.elapsed),
         peak_memory: r.peak_memory,
         spilled: r.spilled,
+        symmetry: r.symmetry,
         liveness: None,
         coverage,
         simulation: None,
