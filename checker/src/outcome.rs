@@ -105,9 +105,11 @@ pub struct Stats {
     pub spilled: u64,
     /// The liveness search's graph, when it ran to the end.
     pub liveness: Option<LivenessStats>,
-    /// What symmetry reduction saved, when it was on and the search ended
+    /// What symmetry reduction saved, when it was on, the search ended
     /// with every level it found counted (it ran to the end, or stopped at
-    /// a level's end on a bound).
+    /// a level's end on a bound), and every orbit was measured (not when a
+    /// group of tied instances had more orderings than the canonical form
+    /// tries).
     pub symmetry: Option<SymmetryStats>,
     /// What the safety search (or the simulation) ran; none when the spec
     /// could not be set up.
@@ -123,7 +125,7 @@ pub struct Stats {
 pub struct SymmetryStats {
     /// The states the distinct states (orbit representatives) stand for:
     /// the sum of their orbits' sizes, which is the number of distinct
-    /// states a search without symmetry reduction finds.
+    /// states a search without symmetry reduction finds to the same depth.
     pub states: u64,
 }
 

@@ -45,7 +45,7 @@ use crate::state::{Channel, Faults, Network, State};
 use crate::value::{Instance, Msg, Value};
 
 /// At most this many candidate orderings are tried per state (7!); see
-/// [`encode_canonical`] for what happens beyond.
+/// [`canonicalize`] for what happens beyond.
 const MAX_CANDIDATES: u64 = 5040;
 
 /// A renaming: for each role, `None` (unchanged) or the new index of each
@@ -78,7 +78,15 @@ pub struct Canonical {
 pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Canonical {
     let mut renaming = identity(model);
     let stabiliser = canonicalize(model, state, out, &mut renaming);
-    let orbit = stabiliser.and_then(|fixing| Some(group_order(model)? / fixing));
+    let orbit = stabiliser.and_then(|fixing| {
+        let order = group_order(model)?;
+        debug_assert_eq!(
+            order % fixing,
+            0,
+            "a stabiliser's order divides the group's"
+        );
+        Some(order / fixing)
+    });
     Canonical { renaming, orbit }
 }
 
@@ -86,8 +94,13 @@ pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec
 fn group_order(model: &Model<'_>) -> Option<u64> {
     model.symmetric.iter().try_fold(1u64, |order, role| {
         let n = u64::from(model.layout.roles[role.index()].count);
-        (1..=n).try_fold(order, u64::checked_mul)
+        order.checked_mul(factorial(n)?)
     })
+}
+
+/// `n!`, if it fits in 64 bits.
+fn factorial(n: u64) -> Option<u64> {
+    (1..=n).try_fold(1u64, u64::checked_mul)
 }
 
 /// Appends the canonical encoding, sets `used` to the renaming that gives
@@ -119,19 +132,22 @@ fn canonicalize(
             if group.len() < 2 {
                 continue;
             }
-            let orderings = (1..=group.len() as u64).product::<u64>();
+            // `None` past 20 instances (21! does not fit in 64 bits).
+            let orderings = factorial(group.len() as u64);
             if interchangeable(model, state, model.symmetric[r], group) {
-                fixing = fixing.and_then(|f| f.checked_mul(orderings));
+                fixing = fixing.zip(orderings).and_then(|(f, o)| f.checked_mul(o));
                 continue;
             }
-            if candidates.saturating_mul(orderings) > MAX_CANDIDATES {
+            let Some(orderings) =
+                orderings.filter(|&o| candidates.saturating_mul(o) <= MAX_CANDIDATES)
+            else {
                 // Too many orderings to try: keep the signature order for
                 // this group. The representative is then not canonical (an
                 // orbit may be stored more than once), which costs
                 // reduction but never soundness, and bounds the work.
                 fixing = None;
                 continue;
-            }
+            };
             candidates *= orderings;
             options.push((r, g, permutations(group)));
         }

@@ -28,7 +28,7 @@ struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     liveness_graph: Option<crate::outcome::LivenessStats>,
     /// Under symmetry reduction, the states the distinct states stand for
-    /// (what a search without reduction finds).
+    /// (what a search without reduction finds to the same depth).
     #[serde(skip_serializing_if = "Option::is_none")]
     symmetry: Option<crate::outcome::SymmetryStats>,
     /// The walks of a simulation.

@@ -189,11 +189,14 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
         s.states_per_sec
     ));
     if let Some(sym) = &s.symmetry {
+        let saved = if sym.states > s.distinct {
+            format!("{:.1}x fewer", sym.states as f64 / s.distinct.max(1) as f64)
+        } else {
+            "no state saved".to_string()
+        };
         out.push_str(&format!(
-            "Symmetry reduction: the {} distinct states stand for {} ({:.1}x fewer)\n",
-            s.distinct,
-            sym.states,
-            sym.states as f64 / s.distinct.max(1) as f64
+            "Symmetry reduction: the {} distinct states stand for {} ({saved})\n",
+            s.distinct, sym.states
         ));
     }
     if let Some(l) = &s.liveness {
