@@ -14,7 +14,7 @@ use crate::convert::{pack_state, unpack_state};
 use crate::machine::Machine;
 use crate::model::Model;
 use crate::state::State;
-use crate::symmetry::{Canonical, Renaming, encode_canonical_renaming, identity, rename_state};
+use crate::symmetry::{Canonical, Renaming, canonical_form, identity};
 
 /// Both forms of the checker's spec: the reference model (layout, symmetry)
 /// and the compiled machine.
@@ -65,10 +65,14 @@ impl Engine<'_> {
         let state = self
             .unpack(words)
             .ok_or("a packed state could not be decoded")?;
-        let mut scratch = Vec::new();
-        let canonical = encode_canonical_renaming(self.model, &state, &mut scratch);
-        let image = rename_state(self.model, &state, &canonical.renaming);
-        *out = self.pack(&image)?;
+        let canonical = canonical_form(self.model, &state);
+        match &canonical.image {
+            Some(image) => *out = self.pack(image)?,
+            None => {
+                out.clear();
+                out.extend_from_slice(words);
+            }
+        }
         Ok(Some(canonical))
     }
 

@@ -52,10 +52,13 @@ const MAX_CANDIDATES: u64 = 5040;
 /// old index. The map need not be injective: signatures collapse ids.
 pub type Renaming = Vec<Option<Vec<u32>>>;
 
-/// The canonical form of a state, as [`encode_canonical_renaming`] finds it.
+/// The canonical form of a state, as [`canonical_form`] finds it.
 pub struct Canonical {
     /// The renaming that maps the state to its representative.
     pub renaming: Renaming,
+    /// The representative; `None` when it is the state itself (the
+    /// renaming changes nothing).
+    pub image: Option<State>,
     /// How many states the state's orbit holds (every renaming of it);
     /// `None` when the orbit was not measured because the canonical form
     /// gave up trying orderings (see [`MAX_CANDIDATES`]), or its size does
@@ -63,9 +66,8 @@ pub struct Canonical {
     pub orbit: Option<u64>,
 }
 
-/// Appends the canonical encoding of `state` to `out` and returns the
-/// renaming that maps `state` to the representative it encodes, with the
-/// size of its orbit.
+/// The representative of `state`'s orbit, the renaming that maps `state`
+/// to it, and the size of the orbit.
 ///
 /// The orbit's size is the number of renamings, `n!` for each symmetric
 /// role of `n` instances, divided by the number that leave the state as it
@@ -75,9 +77,8 @@ pub struct Canonical {
 /// fixes the state (its transpositions do), and of the orderings tried for
 /// the other groups, exactly those that give the same image as the best
 /// one differ from it by a renaming that fixes the state.
-pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec<u8>) -> Canonical {
-    let mut renaming = identity(model);
-    let stabiliser = canonicalize(model, state, out, &mut renaming);
+pub fn canonical_form(model: &Model<'_>, state: &State) -> Canonical {
+    let (renaming, image, stabiliser) = canonicalize(model, state);
     let orbit = stabiliser.and_then(|fixing| {
         let order = group_order(model)?;
         debug_assert_eq!(
@@ -87,7 +88,11 @@ pub fn encode_canonical_renaming(model: &Model<'_>, state: &State, out: &mut Vec
         );
         Some(order / fixing)
     });
-    Canonical { renaming, orbit }
+    Canonical {
+        renaming,
+        image,
+        orbit,
+    }
 }
 
 /// The number of renamings of `model`'s symmetric roles, if it fits.
@@ -103,18 +108,12 @@ fn factorial(n: u64) -> Option<u64> {
     (1..=n).try_fold(1u64, u64::checked_mul)
 }
 
-/// Appends the canonical encoding, sets `used` to the renaming that gives
-/// it and returns the order of the state's stabiliser (`None` if some
+/// The renaming to the representative, the representative (`None` if it
+/// is `state`) and the order of the state's stabiliser (`None` if some
 /// group's orderings were not all tried).
-fn canonicalize(
-    model: &Model<'_>,
-    state: &State,
-    out: &mut Vec<u8>,
-    used: &mut Renaming,
-) -> Option<u64> {
+fn canonicalize(model: &Model<'_>, state: &State) -> (Renaming, Option<State>, Option<u64>) {
     if model.symmetric.is_empty() {
-        encode_state(state, out);
-        return Some(1);
+        return (identity(model), None, Some(1));
     }
     let groups: Vec<Vec<Vec<u32>>> = model
         .symmetric
@@ -152,8 +151,14 @@ fn canonicalize(
             options.push((r, g, permutations(group)));
         }
     }
+    // One candidate: it is the representative, with no encoding to compare.
+    if options.is_empty() {
+        let renaming = renaming_from_order(model, &groups);
+        let image = (!is_identity(&renaming)).then(|| rename_state(model, state, &renaming));
+        return (renaming, image, fixing);
+    }
     let mut chosen = groups.clone();
-    let mut best: Option<(Vec<u8>, Renaming)> = None;
+    let mut best: Option<(Vec<u8>, Renaming, State)> = None;
     let mut ties: u64 = 0;
     let mut scratch = Vec::new();
     let mut counters = vec![0usize; options.len()];
@@ -165,11 +170,11 @@ fn canonicalize(
         let image = rename_state(model, state, &renaming);
         scratch.clear();
         encode_state(&image, &mut scratch);
-        match best.as_ref().map(|(b, _)| scratch.cmp(b)) {
+        match best.as_ref().map(|(b, _, _)| scratch.cmp(b)) {
             Some(Ordering::Greater) => {}
             Some(Ordering::Equal) => ties += 1,
             None | Some(Ordering::Less) => {
-                best = Some((scratch.clone(), renaming));
+                best = Some((scratch.clone(), renaming, image));
                 ties = 1;
             }
         }
@@ -177,11 +182,14 @@ fn canonicalize(
         let mut k = 0;
         loop {
             if k == options.len() {
-                if let Some((b, renaming)) = best {
-                    out.extend_from_slice(&b);
-                    *used = renaming;
-                }
-                return fixing.and_then(|f| f.checked_mul(ties));
+                let stabiliser = fixing.and_then(|f| f.checked_mul(ties));
+                return match best {
+                    Some((_, renaming, image)) => {
+                        let image = (!is_identity(&renaming)).then_some(image);
+                        (renaming, image, stabiliser)
+                    }
+                    None => (identity(model), None, stabiliser),
+                };
             }
             counters[k] += 1;
             if counters[k] < options[k].2.len() {
@@ -196,6 +204,15 @@ fn canonicalize(
 /// The renaming that changes nothing.
 pub fn identity(model: &Model<'_>) -> Renaming {
     vec![None; model.layout.roles.len()]
+}
+
+/// Whether `renaming` changes nothing.
+fn is_identity(renaming: &Renaming) -> bool {
+    renaming.iter().flatten().all(|perm| {
+        perm.iter()
+            .enumerate()
+            .all(|(old, &new)| old == new as usize)
+    })
 }
 
 /// The inverse of an injective renaming.
