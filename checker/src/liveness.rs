@@ -7,9 +7,13 @@
 //! obligation is about), and records the state graph compactly (see
 //! `graph.rs`): each edge is labelled by the fairness actions it takes, a
 //! step of one instance under a step or role fairness constraint, or the
-//! delivery of one message under a delivery constraint. The exploration is
-//! sequential and numbers states in breadth-first order, so the graph, the
-//! verdicts and the lassos are the same for any number of workers. Each
+//! delivery of one message under a delivery constraint. The exploration
+//! numbers states in breadth-first order as a sequential search would:
+//! states leave the queue a window at a time, the workers compute their
+//! predicates and successors in parallel, and one thread merges the
+//! results in queue order (numbering new states, interning actions,
+//! recording edges), so the graph, the verdicts and the lassos are the
+//! same for any number of workers. Each
 //! property's negation is then searched for as a fair cycle
 //! (`fair_cycle.rs`), and a lasso found is replayed into a concrete trace.
 //!
@@ -19,6 +23,7 @@
 use std::ops::ControlFlow;
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 use spec_lang::ir::{FairTarget, Spec, Temporal};
 
 use crate::compile::Locals;
@@ -67,42 +72,24 @@ struct Actions<'s> {
 impl Actions<'_> {
     /// The sorted action ids of a transition; new actions are interned when
     /// `graph` is given, otherwise unknown ones are left out.
-    fn of(&mut self, m: &Machine, label: &PLabel<'_>, mut graph: Option<&mut Graph>) -> Vec<u32> {
-        let PLabel::Step {
-            step,
-            actor,
-            received,
-            ..
-        } = label
-        else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (c, f) in self.spec.fairness.iter().enumerate() {
-            let key = match &f.target {
-                FairTarget::Steps(steps) if steps.contains(step) => ActionKey::Instance(c, *actor),
-                FairTarget::Delivery(kind) => match received {
-                    Some(words) => {
-                        let (k, _, _) = m.pack.entry_parts(words[0]);
-                        if kind.is_some_and(|want| want.0 != k) {
-                            continue;
-                        }
-                        let mut key = [0u64; 2];
-                        for (slot, w) in key.iter_mut().zip(words.iter()) {
-                            *slot = *w;
-                        }
-                        ActionKey::Delivery(c, key)
-                    }
-                    None => continue,
-                },
-                FairTarget::Steps(_) => continue,
-            };
-            let id = match (self.ids.get(&key), graph.as_deref_mut()) {
+    fn of(&mut self, m: &Machine, label: &PLabel<'_>, graph: Option<&mut Graph>) -> Vec<u32> {
+        let mut keys = Vec::new();
+        action_keys(self.spec, m, label, &mut keys);
+        self.ids(&keys, graph)
+    }
+
+    /// The sorted ids of `keys`; new actions are interned when `graph` is
+    /// given, otherwise unknown ones are left out.
+    fn ids(&mut self, keys: &[ActionKey], mut graph: Option<&mut Graph>) -> Vec<u32> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let id = match (self.ids.get(key), graph.as_deref_mut()) {
                 (Some(&id), _) => id,
                 (None, Some(g)) => {
                     let id = g.strengths.len() as u32;
-                    g.strengths.push(f.strength);
-                    self.ids.insert(key, id);
+                    let (ActionKey::Instance(c, _) | ActionKey::Delivery(c, _)) = key;
+                    g.strengths.push(self.spec.fairness[*c].strength);
+                    self.ids.insert(key.clone(), id);
                     id
                 }
                 (None, None) => continue,
@@ -123,6 +110,40 @@ impl Actions<'_> {
         g.label_actions.push(actions.clone());
         self.labels.insert(actions, l);
         Some(l)
+    }
+}
+
+/// Appends the fairness actions a transition takes (not yet interned).
+fn action_keys(spec: &Spec, m: &Machine, label: &PLabel<'_>, out: &mut Vec<ActionKey>) {
+    let PLabel::Step {
+        step,
+        actor,
+        received,
+        ..
+    } = label
+    else {
+        return;
+    };
+    for (c, f) in spec.fairness.iter().enumerate() {
+        let key = match &f.target {
+            FairTarget::Steps(steps) if steps.contains(step) => ActionKey::Instance(c, *actor),
+            FairTarget::Delivery(kind) => match received {
+                Some(words) => {
+                    let (k, _, _) = m.pack.entry_parts(words[0]);
+                    if kind.is_some_and(|want| want.0 != k) {
+                        continue;
+                    }
+                    let mut key = [0u64; 2];
+                    for (slot, w) in key.iter_mut().zip(words.iter()) {
+                        *slot = *w;
+                    }
+                    ActionKey::Delivery(c, key)
+                }
+                None => continue,
+            },
+            FairTarget::Steps(_) => continue,
+        };
+        out.push(key);
     }
 }
 
@@ -234,12 +255,12 @@ impl Queue {
         self.words.extend_from_slice(state);
     }
 
-    fn pop(&mut self, into: &mut Vec<u64>) -> Option<u32> {
+    /// Appends the front state to `onto` and returns its depth.
+    fn pop_onto(&mut self, onto: &mut Vec<u64>) -> Option<u32> {
         let len = *self.words.get(self.at)? as usize;
         let depth = *self.words.get(self.at + 1)? as u32;
         let start = self.at + 2;
-        into.clear();
-        into.extend_from_slice(self.words.get(start..start + len)?);
+        onto.extend_from_slice(self.words.get(start..start + len)?);
         self.at = start + len;
         // Reclaim the consumed front once it is most of the buffer.
         if self.at > 1 << 16 && self.at * 2 > self.words.len() {
@@ -250,6 +271,114 @@ impl Queue {
     }
 }
 
+/// States expanded at once: their successors are computed in parallel,
+/// then merged in queue order.
+const WINDOW: usize = 8192;
+
+/// States a worker expands in one go (one set of buffers for all).
+const BATCH: usize = 256;
+
+/// What a worker found expanding a batch of states, before it is merged
+/// into the graph: per state what the sequential search computed, without
+/// touching the graph.
+#[derive(Default)]
+struct Expanded {
+    states: Vec<Expansion>,
+    /// The predicates' values, `preds.len()` a state.
+    values: Vec<bool>,
+    /// The successors in transition order: fingerprint, its number if it
+    /// was known before the batch ([`UNKNOWN`] if not), its words (a range
+    /// of `words`, empty if it was known) and the end of its fairness
+    /// actions in `keys`.
+    successors: Vec<(u64, u32, usize, usize, usize)>,
+    words: Vec<u64>,
+    keys: Vec<ActionKey>,
+    /// The predicate that failed in the batch's last state (the batch
+    /// stops there, as the merge will).
+    error: Option<Box<crate::eval::EvalError>>,
+}
+
+#[derive(Clone, Copy)]
+struct Expansion {
+    inside: bool,
+    /// The end of its successors in `Expanded::successors`.
+    successors_end: usize,
+    /// A step failed after the successors listed.
+    step_failed: bool,
+}
+
+/// A successor not numbered when its batch was expanded.
+const UNKNOWN: u32 = u32::MAX;
+
+/// The states of a window: their words back to back, and each one's range
+/// and depth.
+#[derive(Default)]
+struct Window {
+    words: Vec<u64>,
+    states: Vec<(usize, usize, u32)>,
+}
+
+/// Expands `batch` (states of `window`) into `out`; `index` numbers the
+/// states known before the window, whose words need not be kept.
+#[allow(clippy::too_many_arguments)]
+fn expand(
+    spec: &Spec,
+    machine: &Machine,
+    config: &CheckConfig,
+    preds: &[&CPred],
+    index: &HashMap<u64, u32, Identity>,
+    window: &[u64],
+    batch: &[(usize, usize, u32)],
+    scratch: &mut Scratch,
+    locals: &mut Locals,
+) -> Expanded {
+    let mut out = Expanded::default();
+    for &(start, end, depth) in batch {
+        let state = &window[start..end];
+        let mut inside = true;
+        let mut evaluate = || -> Result<(), Box<crate::eval::EvalError>> {
+            for pred in preds {
+                out.values.push(machine.eval_pred(pred, state, locals)?);
+            }
+            for c in &machine.constraints {
+                inside &= machine.eval_pred(c, state, locals)?;
+            }
+            Ok(())
+        };
+        if let Err(err) = evaluate() {
+            out.error = Some(err);
+            return out;
+        }
+        let expanded = inside && config.max_depth.is_none_or(|max| depth < max);
+        let mut step_failed = false;
+        if expanded {
+            let (successors, words, keys) = (&mut out.successors, &mut out.words, &mut out.keys);
+            let result = for_each_successor(machine, state, scratch, &mut |label, succ| {
+                let fp = fingerprint_words(succ);
+                let known = index.get(&fp).copied().unwrap_or(UNKNOWN);
+                let start = words.len();
+                if known == UNKNOWN {
+                    words.extend_from_slice(succ);
+                }
+                action_keys(spec, machine, label, keys);
+                successors.push((fp, known, start, words.len(), keys.len()));
+                ControlFlow::Continue(())
+            });
+            step_failed = result.is_err();
+        }
+        out.states.push(Expansion {
+            inside,
+            successors_end: out.successors.len(),
+            step_failed,
+        });
+    }
+    out
+}
+
+/// Explores the reachable states breadth-first, numbering them in the
+/// order a sequential search finds them: states are taken from the queue
+/// a window at a time, expanded in parallel, and merged in queue order,
+/// so the graph is the same for any number of workers.
 fn explore<'s>(
     model: &Model<'s>,
     machine: &Machine,
@@ -257,97 +386,82 @@ fn explore<'s>(
     preds: &[&CPred],
 ) -> Result<Explored<'s>, Found> {
     let spec = model.spec;
-    let mut graph = Graph::new();
-    let mut actions = Actions {
-        spec,
-        ids: HashMap::new(),
-        labels: HashMap::new(),
+    let workers = config.workers.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .map_err(|e| internal(format!("cannot start {workers} worker threads: {e}")))?;
+    let mut m = Merged {
+        graph: Graph::new(),
+        actions: Actions {
+            spec,
+            ids: HashMap::new(),
+            labels: HashMap::new(),
+        },
+        index: HashMap::with_hasher(Identity),
+        fps: Vec::new(),
+        values: vec![Vec::new(); preds.len()],
+        outside: Vec::new(),
+        queue: Queue::default(),
+        edges: Vec::new(),
     };
-    let mut index: HashMap<u64, u32, Identity> = HashMap::with_hasher(Identity);
-    let mut fps = Vec::new();
-    let mut values: Vec<Vec<bool>> = vec![Vec::new(); preds.len()];
-    let mut outside = Vec::new();
-    let mut queue = Queue::default();
     let fp = fingerprint_words(&machine.init);
-    index.insert(fp, 0);
-    fps.push(fp);
-    queue.push(&machine.init, 1);
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    let mut scratch = Scratch::default();
-    let mut locals = Locals::default();
-    let mut state = Vec::new();
-    let error = |e: Box<crate::eval::EvalError>| {
-        Found::Error(Box::new(CheckError {
-            message: e.message,
-            span: e.span,
-            trace: None,
-        }))
-    };
-    while let Some(depth) = queue.pop(&mut state) {
-        for (f, pred) in preds.iter().enumerate() {
-            values[f].push(
-                machine
-                    .eval_pred(pred, &state, &mut locals)
-                    .map_err(error)?,
-            );
+    m.index.insert(fp, 0);
+    m.fps.push(fp);
+    m.queue.push(&machine.init, 1);
+    let mut window = Window::default();
+    loop {
+        window.words.clear();
+        window.states.clear();
+        while window.states.len() < WINDOW {
+            let start = window.words.len();
+            let Some(depth) = m.queue.pop_onto(&mut window.words) else {
+                break;
+            };
+            window.states.push((start, window.words.len(), depth));
         }
-        let mut inside = true;
-        for c in &machine.constraints {
-            if !machine.eval_pred(c, &state, &mut locals).map_err(error)? {
-                inside = false;
-            }
+        if window.states.is_empty() {
+            break;
         }
-        outside.push(!inside);
-        edges.clear();
-        let expand = inside && config.max_depth.is_none_or(|max| depth < max);
-        if expand {
-            let mut failed = None;
-            let result = for_each_successor(machine, &state, &mut scratch, &mut |label, succ| {
-                let fp = fingerprint_words(succ);
-                let next = fps.len() as u32;
-                let target = *index.entry(fp).or_insert(next);
-                if target == next {
-                    if fps.len() as u64 >= u64::from(u32::MAX) {
-                        failed = Some(IncompleteReason::MaxStates(u64::from(u32::MAX)));
-                        return ControlFlow::Break(());
-                    }
-                    fps.push(fp);
-                    queue.push(succ, depth + 1);
-                    if config.max_states.is_some_and(|max| fps.len() as u64 > max) {
-                        failed = Some(IncompleteReason::MaxStates(config.max_states.unwrap_or(0)));
-                        return ControlFlow::Break(());
-                    }
-                }
-                if target as usize == graph.states() {
-                    // A transition that changes nothing is stuttering.
-                    return ControlFlow::Continue(());
-                }
-                let acts = actions.of(machine, label, Some(&mut graph));
-                let l = actions.label(acts, Some(&mut graph)).unwrap_or(0);
-                edges.push((target, l));
-                ControlFlow::Continue(())
-            });
-            if let Some(reason) = failed {
-                return Err(Found::Incomplete(reason));
+        let index = &m.index;
+        let batches: Vec<Expanded> = pool.install(|| {
+            window
+                .states
+                .par_chunks(BATCH)
+                .map_init(
+                    || (Scratch::default(), Locals::default()),
+                    |(scratch, locals), batch| {
+                        let words = &window.words;
+                        expand(
+                            spec, machine, config, preds, index, words, batch, scratch, locals,
+                        )
+                    },
+                )
+                .collect()
+        });
+        for (b, batch) in batches.into_iter().zip(window.states.chunks(BATCH)) {
+            let mut at = 0;
+            let mut keys_at = 0;
+            for (k, (e, &(_, _, depth))) in b.states.iter().zip(batch).enumerate() {
+                m.merge_state(&b, k, e, (&mut at, &mut keys_at), depth, config)?;
             }
-            if result.is_err() {
-                // The safety search would have reported a failing step.
+            if let Some(e) = b.error {
                 return Err(Found::Error(Box::new(CheckError {
-                    message: "internal error: a step failed during the liveness search".into(),
-                    span: spec_lang::Span::DETACHED,
+                    message: e.message,
+                    span: e.span,
                     trace: None,
                 })));
             }
         }
-        if let Some(limit) = config.memory_limit
-            && graph.bytes() + index.capacity() as u64 * 13 + queue.words.capacity() as u64 * 8
-                > limit
-        {
-            return Err(Found::Incomplete(IncompleteReason::MemoryLimit(limit)));
-        }
-        graph.push_state(&mut edges);
     }
-    drop(index);
+    let Merged {
+        mut graph,
+        actions,
+        fps,
+        values,
+        outside,
+        ..
+    } = m;
     graph.shrink();
     Ok(Explored {
         graph,
@@ -356,6 +470,96 @@ fn explore<'s>(
         outside,
         actions,
     })
+}
+
+/// An error that belongs to no place in the spec.
+fn internal(message: String) -> Found {
+    Found::Error(Box::new(CheckError {
+        message,
+        span: spec_lang::Span::DETACHED,
+        trace: None,
+    }))
+}
+
+/// The graph as the merge builds it.
+struct Merged<'s> {
+    graph: Graph,
+    actions: Actions<'s>,
+    index: HashMap<u64, u32, Identity>,
+    fps: Vec<u64>,
+    values: Vec<Vec<bool>>,
+    outside: Vec<bool>,
+    queue: Queue,
+    edges: Vec<(u32, u32)>,
+}
+
+impl Merged<'_> {
+    /// Adds state `k` of batch `b` to the graph: its predicates' values,
+    /// its edges, its new successors to the queue (`at` walks the batch's
+    /// successors, and their actions).
+    fn merge_state(
+        &mut self,
+        b: &Expanded,
+        k: usize,
+        e: &Expansion,
+        (at, keys_at): (&mut usize, &mut usize),
+        depth: u32,
+        config: &CheckConfig,
+    ) -> Result<(), Found> {
+        let np = self.values.len();
+        for (f, v) in b.values[k * np..(k + 1) * np].iter().enumerate() {
+            self.values[f].push(*v);
+        }
+        self.outside.push(!e.inside);
+        self.edges.clear();
+        for &(fp, known, start, end, keys_end) in &b.successors[*at..e.successors_end] {
+            let keys = &b.keys[*keys_at..keys_end];
+            *keys_at = keys_end;
+            let next = self.fps.len() as u32;
+            let target = if known == UNKNOWN {
+                *self.index.entry(fp).or_insert(next)
+            } else {
+                known
+            };
+            if target == next {
+                if self.fps.len() as u64 >= u64::from(u32::MAX) {
+                    let most = u64::from(u32::MAX);
+                    return Err(Found::Incomplete(IncompleteReason::MaxStates(most)));
+                }
+                self.fps.push(fp);
+                self.queue.push(&b.words[start..end], depth + 1);
+                if let Some(max) = config.max_states
+                    && self.fps.len() as u64 > max
+                {
+                    return Err(Found::Incomplete(IncompleteReason::MaxStates(max)));
+                }
+            }
+            if target as usize == self.graph.states() {
+                // A transition that changes nothing is stuttering.
+                continue;
+            }
+            let acts = self.actions.ids(keys, Some(&mut self.graph));
+            let l = self.actions.label(acts, Some(&mut self.graph)).unwrap_or(0);
+            self.edges.push((target, l));
+        }
+        *at = e.successors_end;
+        if e.step_failed {
+            // The safety search would have reported a failing step.
+            return Err(internal(
+                "internal error: a step failed during the liveness search".into(),
+            ));
+        }
+        if let Some(limit) = config.memory_limit
+            && self.graph.bytes()
+                + self.index.capacity() as u64 * 13
+                + self.queue.words.capacity() as u64 * 8
+                > limit
+        {
+            return Err(Found::Incomplete(IncompleteReason::MemoryLimit(limit)));
+        }
+        self.graph.push_state(&mut self.edges);
+        Ok(())
+    }
 }
 
 /// Replays a lasso into a concrete trace: from each state, the first

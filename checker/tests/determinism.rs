@@ -137,3 +137,27 @@ fn deadlock_and_errors_are_identical_for_any_worker_count() {
     );
     assert_eq!(same_for_any_workers(&b.spec), Verdict::Error);
 }
+
+/// The liveness search expands windows of states in parallel and merges
+/// them in queue order: its graph, verdicts and lassos must not depend on
+/// the workers. 2pc with five participants (42,017 states) and raft_unfair
+/// (97,945, a lasso) span several windows.
+#[test]
+fn liveness_is_identical_for_any_worker_count() {
+    let two_pc = {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/2pc.spec");
+        let source =
+            std::fs::read_to_string(path).expect("the library specs are in the repository");
+        let n = [spec_lang::ParamOverride {
+            name: "N".to_string(),
+            value: "5".to_string(),
+        }];
+        match spec_lang::compile(&source, &n) {
+            Ok(compiled) => compiled.spec,
+            Err(d) => panic!("{}", spec_lang::render("2pc.spec", &source, &d, false)),
+        }
+    };
+    assert_eq!(same_for_any_workers(&two_pc), Verdict::Ok);
+    let unfair = run::library_spec("bugs/raft_unfair.spec");
+    assert_eq!(same_for_any_workers(&unfair), Verdict::Violation);
+}
