@@ -3,8 +3,10 @@
 //! The representative of an orbit is the one `symmetry.rs` chooses on the
 //! decoded state (a true canonical form: the same for every state of the
 //! orbit, see that module); this module bridges: unpack, canonicalise,
-//! rename, pack. Without symmetric roles a packed state is its own
-//! representative and nothing is copied.
+//! rename, pack. A state whose renaming changes nothing is its own
+//! representative and is not packed again: a packed encoding is unique
+//! (`pack(unpack(words)) == words` for every reachable state, tested
+//! below). Without symmetric roles nothing is decoded or copied.
 //!
 //! Debt: the bridge decodes and re-encodes every successor of a spec with
 //! symmetric roles, which costs about what the reference evaluator costs
@@ -79,5 +81,68 @@ impl Engine<'_> {
     /// The identity renaming.
     pub fn identity(&self) -> Renaming {
         identity(self.model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::ops::ControlFlow;
+
+    use super::*;
+    use crate::transitions::{Scratch, for_each_successor};
+
+    /// Decoding and encoding again gives back the words of every state
+    /// reached (up to a bound a spec), which lets a state its own
+    /// representative keep its words.
+    #[test]
+    fn packed_states_are_unique_encodings() {
+        for path in [
+            "2pc.spec",
+            "3pc.spec",
+            "raft.spec",
+            "chandy_lamport.spec",
+            "chain_replication.spec",
+            "lang/faults.spec",
+            "lang/fifo.spec",
+            "lang/functions.spec",
+            "lang/expressions.spec",
+        ] {
+            let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../specs")
+                .join(path);
+            let source = std::fs::read_to_string(&full).unwrap_or_default();
+            let Ok(compiled) = spec_lang::compile(&source, &[]) else {
+                panic!("{path} does not compile");
+            };
+            let spec = compiled.spec;
+            let Ok(model) = Model::new(&spec, true) else {
+                panic!("{path}: no model");
+            };
+            let Ok(machine) = Machine::new(&spec, &model) else {
+                panic!("{path}: no machine");
+            };
+            let engine = Engine {
+                model: &model,
+                machine: &machine,
+            };
+            let mut seen: HashSet<Vec<u64>> = HashSet::new();
+            let mut queue = vec![machine.init.clone()];
+            let mut scratch = Scratch::default();
+            while let Some(words) = queue.pop() {
+                if seen.len() >= 20_000 || !seen.insert(words.clone()) {
+                    continue;
+                }
+                let state = engine
+                    .unpack(&words)
+                    .unwrap_or_else(|| panic!("{path}: undecodable"));
+                assert_eq!(engine.pack(&state).as_deref(), Ok(&words[..]), "{path}");
+                let _ = for_each_successor(&machine, &words, &mut scratch, &mut |_, next| {
+                    queue.push(next.to_vec());
+                    ControlFlow::Continue(())
+                });
+            }
+            assert!(seen.len() > 10, "{path}: only {} states", seen.len());
+        }
     }
 }

@@ -271,11 +271,20 @@ impl Queue {
     }
 }
 
-/// States expanded at once: their successors are computed in parallel,
-/// then merged in queue order.
+/// At most this many states are expanded at once: their successors are
+/// computed in parallel, then merged in queue order.
 const WINDOW: usize = 8192;
 
-/// States a worker expands in one go (one set of buffers for all).
+/// About this many successors are held at once: a window holds fewer
+/// states when the last one's had many successors each, which bounds the
+/// memory the window's buffers take beyond the estimate checked against
+/// `--memory-limit` (they are counted in it, but only once computed).
+const WINDOW_SUCCESSORS: usize = 1 << 16;
+
+/// At most this many states a worker expands in one go (one set of
+/// buffers for all). Batches depend on the window alone, never on the
+/// number of workers, so the buffers' sizes, which the memory estimate
+/// counts, are the same for any number of workers.
 const BATCH: usize = 256;
 
 /// What a worker found expanding a batch of states, before it is merged
@@ -296,6 +305,17 @@ struct Expanded {
     /// The predicate that failed in the batch's last state (the batch
     /// stops there, as the merge will).
     error: Option<Box<crate::eval::EvalError>>,
+}
+
+impl Expanded {
+    /// The bytes its buffers hold.
+    fn bytes(&self) -> u64 {
+        (self.states.capacity() * std::mem::size_of::<Expansion>()
+            + self.values.capacity()
+            + self.successors.capacity() * std::mem::size_of::<(u64, u32, usize, usize, usize)>()
+            + self.words.capacity() * 8
+            + self.keys.capacity() * std::mem::size_of::<ActionKey>()) as u64
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -404,16 +424,18 @@ fn explore<'s>(
         outside: Vec::new(),
         queue: Queue::default(),
         edges: Vec::new(),
+        window_bytes: 0,
     };
     let fp = fingerprint_words(&machine.init);
     m.index.insert(fp, 0);
     m.fps.push(fp);
     m.queue.push(&machine.init, 1);
     let mut window = Window::default();
+    let mut size = 1;
     loop {
         window.words.clear();
         window.states.clear();
-        while window.states.len() < WINDOW {
+        while window.states.len() < size {
             let start = window.words.len();
             let Some(depth) = m.queue.pop_onto(&mut window.words) else {
                 break;
@@ -423,11 +445,12 @@ fn explore<'s>(
         if window.states.is_empty() {
             break;
         }
+        let batch_size = window.states.len().div_ceil(8).clamp(1, BATCH);
         let index = &m.index;
         let batches: Vec<Expanded> = pool.install(|| {
             window
                 .states
-                .par_chunks(BATCH)
+                .par_chunks(batch_size)
                 .map_init(
                     || (Scratch::default(), Locals::default()),
                     |(scratch, locals), batch| {
@@ -439,7 +462,14 @@ fn explore<'s>(
                 )
                 .collect()
         });
-        for (b, batch) in batches.into_iter().zip(window.states.chunks(BATCH)) {
+        // The next window: as many states as make about
+        // `WINDOW_SUCCESSORS` successors at this window's rate.
+        let successors: usize = batches.iter().map(|b| b.successors.len()).sum();
+        let per_state = successors.div_ceil(window.states.len()).max(1);
+        size = (WINDOW_SUCCESSORS / per_state).clamp(1, WINDOW);
+        m.window_bytes = batches.iter().map(Expanded::bytes).sum::<u64>()
+            + (window.words.capacity() * 8 + window.states.capacity() * 24) as u64;
+        for (b, batch) in batches.into_iter().zip(window.states.chunks(batch_size)) {
             let mut at = 0;
             let mut keys_at = 0;
             for (k, (e, &(_, _, depth))) in b.states.iter().zip(batch).enumerate() {
@@ -491,6 +521,8 @@ struct Merged<'s> {
     outside: Vec<bool>,
     queue: Queue,
     edges: Vec<(u32, u32)>,
+    /// The bytes of the window being merged and of its expansions.
+    window_bytes: u64,
 }
 
 impl Merged<'_> {
@@ -553,6 +585,7 @@ impl Merged<'_> {
             && self.graph.bytes()
                 + self.index.capacity() as u64 * 13
                 + self.queue.words.capacity() as u64 * 8
+                + self.window_bytes
                 > limit
         {
             return Err(Found::Incomplete(IncompleteReason::MemoryLimit(limit)));

@@ -161,3 +161,29 @@ fn liveness_is_identical_for_any_worker_count() {
     let unfair = run::library_spec("bugs/raft_unfair.spec");
     assert_eq!(same_for_any_workers(&unfair), Verdict::Violation);
 }
+
+/// A liveness search stopped by the memory limit stops at the same state
+/// for any number of workers: the estimate counts the window's buffers,
+/// whose sizes do not depend on the workers.
+#[test]
+fn liveness_memory_stop_is_identical_for_any_worker_count() {
+    let spec = run::library_spec("bugs/raft_unfair.spec");
+    let reports: Vec<String> = [1, 2, 4]
+        .iter()
+        .map(|&w| {
+            let cfg = checker::CheckConfig {
+                memory_limit: Some(7 << 20),
+                ..config(w)
+            };
+            let out = run(&spec, &cfg);
+            assert!(
+                matches!(out.result, Verdict::Incomplete { .. }),
+                "{:?}",
+                out.result
+            );
+            stable_json(&spec, &out)
+        })
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0], reports[2]);
+}
