@@ -299,7 +299,7 @@ struct Expanded {
     /// was known before the batch ([`UNKNOWN`] if not), its words (a range
     /// of `words`, empty if it was known) and the end of its fairness
     /// actions in `keys`.
-    successors: Vec<(u64, u32, usize, usize, usize)>,
+    successors: Vec<(u64, u64, usize, usize, usize)>,
     words: Vec<u64>,
     keys: Vec<ActionKey>,
     /// The predicate that failed in the batch's last state (the batch
@@ -312,7 +312,7 @@ impl Expanded {
     fn bytes(&self) -> u64 {
         (self.states.capacity() * std::mem::size_of::<Expansion>()
             + self.values.capacity()
-            + self.successors.capacity() * std::mem::size_of::<(u64, u32, usize, usize, usize)>()
+            + self.successors.capacity() * std::mem::size_of::<(u64, u64, usize, usize, usize)>()
             + self.words.capacity() * 8
             + self.keys.capacity() * std::mem::size_of::<ActionKey>()) as u64
     }
@@ -327,8 +327,12 @@ struct Expansion {
     step_failed: bool,
 }
 
-/// A successor not numbered when its batch was expanded.
-const UNKNOWN: u32 = u32::MAX;
+/// A successor not numbered when its batch was expanded (numbers fit in
+/// 32 bits).
+const UNKNOWN: u64 = u64::MAX;
+
+/// A successor equal to its state: a stuttering step, no edge.
+const STUTTER: u64 = u64::MAX - 1;
 
 /// The states of a window: their words back to back, and each one's range
 /// and depth.
@@ -374,8 +378,12 @@ fn expand(
         if expanded {
             let (successors, words, keys) = (&mut out.successors, &mut out.words, &mut out.keys);
             let result = for_each_successor(machine, state, scratch, &mut |label, succ| {
+                if succ == state {
+                    successors.push((0, STUTTER, words.len(), words.len(), keys.len()));
+                    return ControlFlow::Continue(());
+                }
                 let fp = fingerprint_words(succ);
-                let known = index.get(&fp).copied().unwrap_or(UNKNOWN);
+                let known = index.get(&fp).map_or(UNKNOWN, |&n| u64::from(n));
                 let start = words.len();
                 if known == UNKNOWN {
                     words.extend_from_slice(succ);
@@ -547,11 +555,14 @@ impl Merged<'_> {
         for &(fp, known, start, end, keys_end) in &b.successors[*at..e.successors_end] {
             let keys = &b.keys[*keys_at..keys_end];
             *keys_at = keys_end;
+            if known == STUTTER {
+                continue;
+            }
             let next = self.fps.len() as u32;
             let target = if known == UNKNOWN {
                 *self.index.entry(fp).or_insert(next)
             } else {
-                known
+                known as u32
             };
             if target == next {
                 if self.fps.len() as u64 >= u64::from(u32::MAX) {
