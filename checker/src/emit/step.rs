@@ -342,19 +342,7 @@ impl Body<'_, '_> {
                     // of the enclosing ones.
                     let mut after = rest.clone();
                     after.blocks.insert(0, tail);
-                    let site = self.site(s)?;
-                    let c = self.em.scalar(cond, f)?;
-                    let then = self.block(then, f, Some(&after))?;
-                    let otherwise = self.block(otherwise, f, Some(&after))?;
-                    out.push(quote! {
-                        let taken = (#c) != 0;
-                        o.hit(#site, taken);
-                        if taken {
-                            #then
-                        } else {
-                            #otherwise
-                        }
-                    });
+                    out.push(self.branch(s, cond, then, otherwise, f, Some(&after))?);
                     return Ok(());
                 }
                 _ => out.push(self.stmt(s, f, bound)?),
@@ -373,6 +361,32 @@ impl Body<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// The `if` statement `s`: its branch taken counted at its site; `rest`
+    /// as for [`Body::block`].
+    fn branch<'s>(
+        &mut self,
+        s: &Stmt,
+        cond: &Expr,
+        then: &'s [Stmt],
+        otherwise: &'s [Stmt],
+        f: &mut Frame,
+        rest: Option<&Rest<'s>>,
+    ) -> E<TokenStream> {
+        let site = self.site(s)?;
+        let c = self.em.scalar(cond, f)?;
+        let then = self.block(then, f, rest)?;
+        let otherwise = self.block(otherwise, f, rest)?;
+        Ok(quote! {
+            let taken = (#c) != 0;
+            o.hit(#site, taken);
+            if taken {
+                #then
+            } else {
+                #otherwise
+            }
+        })
     }
 
     fn site(&self, s: &Stmt) -> E<u32> {
@@ -477,21 +491,7 @@ impl Body<'_, '_> {
                 cond,
                 then,
                 otherwise,
-            } => {
-                let site = self.site(s)?;
-                let c = em.scalar(cond, f)?;
-                let then = self.block(then, f, None)?;
-                let otherwise = self.block(otherwise, f, None)?;
-                Ok(quote! {
-                    let taken = (#c) != 0;
-                    o.hit(#site, taken);
-                    if taken {
-                        #then
-                    } else {
-                        #otherwise
-                    }
-                })
-            }
+            } => self.branch(s, cond, then, otherwise, f, None),
             StmtKind::For { local, set, body } => {
                 let ty = f.ty(*local)?.clone();
                 let form = em.form_of(&ty)?;
