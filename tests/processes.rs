@@ -103,6 +103,19 @@ impl Proc {
         Proc { child, log }
     }
 
+    /// Starts `bin` and waits until its log (appended to) has one more
+    /// line containing `ready` than before. The lines are counted before
+    /// the start: once it runs, the process may have written it already.
+    fn start_and_wait(bin: &Path, args: &[String], log: PathBuf, ready: &str) -> Proc {
+        let before = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches(ready)
+            .count();
+        let mut p = Proc::start(bin, args, log);
+        p.wait_log(ready, before + 1);
+        p
+    }
+
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -272,9 +285,12 @@ impl Cluster {
         .map(|s| s.to_string())
         .collect();
         let log = self.dir.join(format!("server{id}.log"));
-        let mut p = Proc::start(&self.bin.join("raft-kv-server"), &args, log);
-        let before = p.log_text().matches("clients: listening").count();
-        p.wait_log("clients: listening", before + 1);
+        let p = Proc::start_and_wait(
+            &self.bin.join("raft-kv-server"),
+            &args,
+            log,
+            "clients: listening",
+        );
         self.servers[id - 1] = Some(p);
     }
 
@@ -461,10 +477,12 @@ impl TwoPhase {
         let data = data.display().to_string();
         args.extend(["--peers", &peers, "--data", &data]);
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let mut p = Proc::start(&self.bin, &args, self.dir.join(format!("{tag}.log")));
-        let before = p.log_text().matches("listening on").count();
-        p.wait_log("listening on", before + 1);
-        p
+        Proc::start_and_wait(
+            &self.bin,
+            &args,
+            self.dir.join(format!("{tag}.log")),
+            "listening on",
+        )
     }
 
     fn trace(&self, tag: &str) -> String {
