@@ -49,6 +49,7 @@ pub fn run(args: &CheckArgs) -> Exit {
         memory_limit: args.memory_limit,
         spill: Some(spill),
         check_deadlock: !args.no_deadlock,
+        por: args.por,
     };
     let show_progress = match args.progress {
         When::Always => true,

@@ -92,6 +92,9 @@ pub struct CheckArgs {
     /// Do not report states without successors as deadlocks.
     #[arg(long)]
     pub no_deadlock: bool,
+    /// Partial-order reduction: at states where one instance's local steps commute with everything else, follow only those (invariants and deadlocks keep their verdicts; fewer states; the counterexample is shortest within the reduced graph)
+    #[arg(long)]
+    pub por: bool,
     /// Stop once this many distinct states are known (exit code 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,

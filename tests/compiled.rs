@@ -240,6 +240,7 @@ fn comparison_request(case: &Case) -> String {
         memory_limit: None,
         spill: None,
         check_deadlock: false,
+        por: false,
     };
     let check = checker::kernel::kernel_request(&case.source, &case.params, &config);
     let mut request: serde_json::Value = serde_json::from_str(&check).expect("a request is JSON");

@@ -310,6 +310,7 @@ fn specc_library(model: Model, workers: usize) -> Result<Sample, String> {
         memory_limit: None,
         spill: None,
         check_deadlock: true,
+        por: false,
     };
     let baseline_kib = self_status_kib("VmRSS")?;
     let cpu_before = cpu_secs(Who::Me)?;

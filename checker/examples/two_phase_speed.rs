@@ -30,6 +30,7 @@ fn main() {
             memory_limit: None,
             spill: None,
             check_deadlock: false,
+            por: false,
         };
         let out = check(&spec, &config, &|p| eprintln!("  progress: {p:?}"));
         let s = &out.stats;

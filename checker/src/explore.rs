@@ -49,13 +49,14 @@ use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::machine::Machine;
 use crate::model::Model;
 use crate::outcome::{
-    CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, SymmetryStats,
-    Verdict, Violation,
+    CheckConfig, CheckError, CheckOutcome, IncompleteReason, PorStats, Progress, Stats,
+    SymmetryStats, Verdict, Violation,
 };
+use crate::por::{self, Por};
 use crate::resolve::{Finding, Pending, Search, resolve};
 use crate::seen::{self, Links, Seen};
 use crate::trace::{ReplayMode, chain_to};
-use crate::transitions::{Scratch, for_each_successor};
+use crate::transitions::{PLabel, Scratch, for_each_successor};
 
 /// Estimated seen-set and link bytes per distinct state between exact
 /// measurements: an 8-byte fingerprint and a control byte at a typical
@@ -100,6 +101,10 @@ struct ChunkOut {
     /// (see [`Explorer::orbits`]), and whether one was not measured.
     orbits: u64,
     unmeasured: bool,
+    /// States expanded with an ample set, and the successors they did
+    /// not follow (see `por.rs`).
+    ample: u64,
+    pruned: u64,
 }
 
 /// Everything the workers share while exploring.
@@ -116,6 +121,14 @@ struct Explorer<'a> {
     event_chunk: AtomicUsize,
     stop: AtomicU8,
     generated: AtomicU64,
+    /// Partial-order reduction, when asked for and possible for the spec,
+    /// or why it is not (see `por.rs`).
+    por: Option<Por>,
+    por_off: Option<String>,
+    /// States expanded with an ample set and successors not followed, in
+    /// the levels (or the chunks before an event) counted in `generated`.
+    ample: AtomicU64,
+    pruned: AtomicU64,
     /// Distinct states found so far, all levels.
     inserted: AtomicU64,
     /// Bytes of new states held by the current level's chunks.
@@ -251,8 +264,21 @@ fn search(
             .into();
         }
     };
+    let (por, por_off) = if config.por {
+        match Por::new(&machine.names) {
+            Ok(p) if p.applies() => (Some(p), None),
+            Ok(_) => (None, Some(por::NO_ROLE.to_string())),
+            Err(why) => (None, Some(why)),
+        }
+    } else {
+        (None, None)
+    };
     let explorer = Explorer {
         engine: Engine { model, machine },
+        por,
+        por_off,
+        ample: AtomicU64::new(0),
+        pruned: AtomicU64::new(0),
         config,
         progress,
         start,
@@ -447,6 +473,8 @@ struct WorkerScratch {
     /// start and end, and its transition index.
     batch_words: Vec<u64>,
     batch: Vec<Waiting>,
+    /// The successors as partial-order reduction sees them.
+    moves: por::Moves,
 }
 
 /// A successor waiting in a batch (see [`WorkerScratch`]).
@@ -458,6 +486,10 @@ struct Waiting {
     transition: u64,
     /// The size of its orbit; 0 if not measured.
     orbit: u64,
+    /// The instance that moved ([`por::ENVIRONMENT`] for a fault) and its
+    /// step, for partial-order reduction.
+    actor: u32,
+    step: u32,
 }
 
 impl Explorer<'_> {
@@ -523,6 +555,7 @@ impl Explorer<'_> {
             }
             if let Some(reason) = self.stop_reason() {
                 self.generated.fetch_add(generated, Relaxed);
+                self.add_por(&outs);
                 outs.iter().for_each(|o| self.coverage.add(&o.coverage));
                 return self.incomplete(reason, depth, &level).into();
             }
@@ -532,6 +565,7 @@ impl Explorer<'_> {
                 let done = &outs[..=event_chunk.min(outs.len().saturating_sub(1))];
                 let gen_before: u64 = done.iter().map(|o| o.generated).sum();
                 self.generated.fetch_add(gen_before, Relaxed);
+                self.add_por(done);
                 done.iter().for_each(|o| self.coverage.add(&o.coverage));
                 let event = outs.into_iter().nth(event_chunk).and_then(|o| o.event);
                 let target = level_start + event.as_ref().map_or(0, |e| e.pos as u64);
@@ -548,6 +582,7 @@ impl Explorer<'_> {
             }
 
             self.generated.fetch_add(generated, Relaxed);
+            self.add_por(&outs);
             outs.iter().for_each(|o| self.coverage.add(&o.coverage));
             let truncated = outs.iter().any(|o| o.truncated);
             let expanded = level.len() as u64;
@@ -659,7 +694,9 @@ impl Explorer<'_> {
             chunk: chunk_buf,
             batch_words,
             batch,
+            moves,
         } = scratch;
+        let por = self.por.as_ref();
         let bytes = match level.chunk(chunk, chunk_buf) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -705,6 +742,7 @@ impl Explorer<'_> {
             let mut internal: Option<String> = None;
             batch.clear();
             batch_words.clear();
+            moves.clear();
             // First every successor is generated and fingerprinted, then
             // all are looked up: the lookups' cache misses (the seen-set
             // is far larger than the cache) overlap instead of each
@@ -718,7 +756,14 @@ impl Explorer<'_> {
                 // A successor equal to the state it came from is that
                 // state, already seen (a representative is its own
                 // representative): no canonical form, fingerprint or probe.
+                let (actor, step) = match label {
+                    PLabel::Step { step, actor, .. } => (*actor, step.0),
+                    _ => (por::ENVIRONMENT, u32::MAX),
+                };
                 if same_words(next, state) {
+                    if por.is_some() {
+                        moves.stutter.push(actor);
+                    }
                     return ControlFlow::Continue(());
                 }
                 let (words, orbit): (&[u64], u64) = match engine.canonical(next, canon) {
@@ -747,9 +792,26 @@ impl Explorer<'_> {
                     end: batch_words.len(),
                     transition: count - 1,
                     orbit,
+                    actor,
+                    step,
                 });
                 ControlFlow::Continue(())
             });
+            if let Some(por) = por
+                && internal.is_none()
+                && !batch.is_empty()
+            {
+                moves
+                    .moves
+                    .extend(batch.iter().map(|b| (b.actor, b.step, b.fp)));
+                let seen = |fp| self.seen.contains(fp);
+                if let Some(p) = por.choose(machine, state, moves, &seen, locals) {
+                    let before = batch.len();
+                    batch.retain(|b| b.actor == p);
+                    out.ample += 1;
+                    out.pruned += (before - batch.len()) as u64;
+                }
+            }
             if internal.is_none() && !expand {
                 // At the depth bound successors are only looked up.
                 out.truncated |= batch
@@ -1095,6 +1157,14 @@ impl Explorer<'_> {
         outcome
     }
 
+    /// Counts what partial-order reduction did in these chunks.
+    fn add_por(&self, outs: &[ChunkOut]) {
+        for o in outs {
+            self.ample.fetch_add(o.ample, Relaxed);
+            self.pruned.fetch_add(o.pruned, Relaxed);
+        }
+    }
+
     fn finish(
         &self,
         result: Verdict,
@@ -1117,6 +1187,11 @@ impl Explorer<'_> {
                 spilled: self.spilled.load(Relaxed),
                 liveness: None,
                 symmetry: None,
+                por: self.config.por.then(|| PorStats {
+                    off: self.por_off.clone(),
+                    ample: self.ample.load(Relaxed),
+                    pruned: self.pruned.load(Relaxed),
+                }),
                 coverage: Some(self.coverage.clone().into_coverage(self.engine.machine)),
                 simulation: None,
             },

@@ -43,6 +43,7 @@ mod model;
 mod network;
 mod outcome;
 mod pack;
+mod por;
 mod resolve;
 mod rng;
 mod seen;
@@ -67,8 +68,8 @@ pub use format::{
 };
 pub use frontier::Spill;
 pub use outcome::{
-    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, Progress,
-    Stats, SymmetryStats, Trace, TraceState, Verdict, Violation, ViolationKind,
+    Action, CheckConfig, CheckError, CheckOutcome, IncompleteReason, LivenessStats, PorStats,
+    Progress, Stats, SymmetryStats, Trace, TraceState, Verdict, Violation, ViolationKind,
 };
 pub use simulate::{BATCH, SimulateConfig, SimulationProgress, SimulationStats, simulate};
 pub use state::{Channel, Faults, Network, State};

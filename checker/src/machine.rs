@@ -61,6 +61,9 @@ pub struct CStep {
     pub me: Option<LocalSlot>,
     pub receive: Option<CReceive>,
     pub guard: SFn,
+    /// For a receive step, the conjuncts of its guard that read only the
+    /// acting instance's variables (see `por.rs`).
+    pub blocker: Option<SFn>,
     pub body: Block,
     /// The body has no `choose`: it runs once, without a continuation.
     pub plain: bool,
@@ -257,6 +260,7 @@ impl Machine {
                 me: frame.slot(LocalId(0)),
                 receive,
                 guard: scalar(compile_expr(&step.guard, &sc), step.guard.span),
+                blocker: crate::por::blocker(step).map(|e| scalar(compile_expr(&e, &sc), e.span)),
                 body: compile_block(&step.body, &sc),
                 frame,
                 plain: false,
@@ -325,6 +329,42 @@ impl Machine {
             cb: 0,
         };
         Ok((pred.cond)(&mut cx)? != 0)
+    }
+
+    /// Whether receive step `step` of instance `actor` is blocked in
+    /// `state`: its blocker (see `por.rs`) is false, so no message can
+    /// make it fire. `false` for a step without a blocker.
+    pub fn blocked(
+        &self,
+        step: usize,
+        actor: u32,
+        state: &[u64],
+        locals: &mut Locals,
+    ) -> Res<bool> {
+        let Some(s) = self.steps.get(step) else {
+            return Ok(false);
+        };
+        let (Some(blocker), Some(me)) = (&s.blocker, s.me) else {
+            return Ok(false);
+        };
+        if locals.s.len() < s.frame.scalars {
+            locals.s.resize(s.frame.scalars, 0);
+        }
+        if locals.c.len() < s.frame.compounds {
+            locals
+                .c
+                .resize(s.frame.compounds, crate::compile::Val::Code(0));
+        }
+        let mut cx = Cx {
+            m: self,
+            state,
+            own: None,
+            l: locals,
+            sb: 0,
+            cb: 0,
+        };
+        cx.bind(me, crate::compile::Any::S(u64::from(actor)));
+        Ok(blocker(&mut cx)? == 0)
     }
 
     /// The value of a message from its kind, endpoints and field word.

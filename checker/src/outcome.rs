@@ -29,6 +29,10 @@ pub struct CheckConfig {
     pub spill: Option<crate::frontier::Spill>,
     /// Report states without successors that satisfy no terminal predicate.
     pub check_deadlock: bool,
+    /// Partial-order reduction in the safety search (see `por.rs`): fewer
+    /// states for the same verdict; counterexamples are shortest within
+    /// the reduced graph.
+    pub por: bool,
 }
 
 /// A snapshot of a running check, reported about once a second.
@@ -111,6 +115,8 @@ pub struct Stats {
     /// group of tied instances had more orderings than the canonical form
     /// tries).
     pub symmetry: Option<SymmetryStats>,
+    /// What partial-order reduction did, when it was asked for.
+    pub por: Option<PorStats>,
     /// What the safety search (or the simulation) ran; none when the spec
     /// could not be set up.
     pub coverage: Option<crate::coverage::Coverage>,
@@ -118,6 +124,18 @@ pub struct Stats {
     /// are not counted, `generated` is the successors computed along the
     /// walks and `depth` the longest walk's length in states.
     pub simulation: Option<crate::simulate::SimulationStats>,
+}
+
+/// What partial-order reduction did in a safety search.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PorStats {
+    /// Why no state can get an ample set, when none can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off: Option<String>,
+    /// States expanded with an ample set (one instance's moves only).
+    pub ample: u64,
+    /// Successors computed at those states but not followed.
+    pub pruned: u64,
 }
 
 /// The reduction of a search under symmetry.

@@ -46,6 +46,7 @@ fn check_pair(
         memory_limit: None,
         spill: None,
         check_deadlock: true,
+        por: false,
     };
     let run = |source: &str| {
         let text = format!("{source}\n{extra}\n");
@@ -196,6 +197,7 @@ fn check_library(source: &str) -> CheckOutcome {
         memory_limit: None,
         spill: None,
         check_deadlock: true,
+        por: false,
     };
     check(&compiled.spec, &config, &|_| {})
 }

@@ -36,6 +36,7 @@ fn check_library_spec(path: &str, overrides: &[&str], symmetry: bool) -> CheckOu
         memory_limit: None,
         spill: None,
         check_deadlock: true,
+        por: false,
     };
     check(&compiled.spec, &config, &|_| {})
 }

@@ -125,6 +125,7 @@ fn finds_every_planted_safety_bug_with_a_fixed_seed() {
                 memory_limit: None,
                 spill: None,
                 check_deadlock: true,
+                por: false,
             },
             &|_| {},
         );

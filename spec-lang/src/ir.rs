@@ -660,6 +660,102 @@ impl Type {
     }
 }
 
+impl Expr {
+    /// Calls `f` on each direct subexpression, binders' domains included,
+    /// in source order. For analyses that look at every node (what an
+    /// expression reads, which locals it mentions).
+    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Lit(_)
+            | ExprKind::None
+            | ExprKind::Local(_)
+            | ExprKind::Const(_)
+            | ExprKind::RoleSet(_)
+            | ExprKind::InFlight(_) => {}
+            ExprKind::Var { instance: a, .. }
+            | ExprKind::Unary(_, a)
+            | ExprKind::Field(a, _)
+            | ExprKind::Sender(a)
+            | ExprKind::Receiver(a)
+            | ExprKind::TupleIndex(a, _)
+            | ExprKind::Crashed(a) => f(a),
+            ExprKind::Binary(_, a, b)
+            | ExprKind::MapGet(a, b)
+            | ExprKind::SeqIndex(a, b)
+            | ExprKind::Range(a, b)
+            | ExprKind::Let(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Call(_, args)
+            | ExprKind::Builtin(_, args)
+            | ExprKind::SetLit(args)
+            | ExprKind::SeqLit(args)
+            | ExprKind::RecordLit(args)
+            | ExprKind::TupleLit(args) => args.iter().for_each(f),
+            ExprKind::MapLit(entries) => {
+                for (k, v) in entries {
+                    f(k);
+                    f(v);
+                }
+            }
+            ExprKind::WithIndex(base, entries) => {
+                f(base);
+                for (k, v) in entries {
+                    f(k);
+                    f(v);
+                }
+            }
+            ExprKind::SetFilter { set, cond, .. } => {
+                f(set);
+                f(cond);
+            }
+            ExprKind::SetMap {
+                elem,
+                binders,
+                cond,
+            } => {
+                binders.iter().for_each(|(_, d)| f(d));
+                if let Some(c) = cond {
+                    f(c);
+                }
+                f(elem);
+            }
+            ExprKind::MapComp { set, value, .. } => {
+                f(set);
+                f(value);
+            }
+            ExprKind::Quant { binders, body, .. } => {
+                binders.iter().for_each(|(_, d)| f(d));
+                f(body);
+            }
+            ExprKind::If(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
+            ExprKind::WithFields(base, updates) => {
+                f(base);
+                updates.iter().for_each(|(_, v)| f(v));
+            }
+        }
+    }
+
+    /// The locals this expression binds (quantifiers, comprehensions,
+    /// `let`), not counting those of its subexpressions.
+    pub fn binds(&self) -> Vec<LocalId> {
+        match &self.kind {
+            ExprKind::SetFilter { local, .. }
+            | ExprKind::MapComp { local, .. }
+            | ExprKind::Let(local, _, _) => vec![*local],
+            ExprKind::SetMap { binders, .. } | ExprKind::Quant { binders, .. } => {
+                binders.iter().map(|(l, _)| *l).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Spec {
     pub fn role(&self, id: RoleId) -> &Role {
         &self.roles[id.index()]

@@ -21,6 +21,7 @@ fn reports_progress_between_chunks_without_exceeding_the_final_counts() {
         memory_limit: None,
         spill: None,
         check_deadlock: false,
+        por: false,
     };
     let seen: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
     let record = |p: &Progress| {
@@ -70,6 +71,7 @@ fn traces_under_symmetry_are_real_behaviours() {
             memory_limit: None,
             spill: None,
             check_deadlock: false,
+            por: false,
         };
         let internals = Internals {
             report_every: Duration::from_secs(60),
@@ -120,6 +122,7 @@ fn a_queue_on_disk_changes_nothing_but_where_it_lives() {
                 memory_limit: None,
                 spill,
                 check_deadlock: true,
+                por: false,
             };
             super::check(&spec, &config, &|_| {})
         };
@@ -165,6 +168,7 @@ fn a_spill_directory_that_cannot_hold_files_is_an_error() {
             in_memory: 0,
         }),
         check_deadlock: true,
+        por: false,
     };
     let out = super::check(&spec, &config, &|_| {});
     assert_eq!(out.result, crate::Verdict::Error);

@@ -31,6 +31,9 @@ struct Summary {
     /// (what a search without reduction finds to the same depth).
     #[serde(skip_serializing_if = "Option::is_none")]
     symmetry: Option<crate::outcome::SymmetryStats>,
+    /// What partial-order reduction did, when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial_order: Option<crate::outcome::PorStats>,
     /// The walks of a simulation.
     #[serde(skip_serializing_if = "Option::is_none")]
     simulation: Option<crate::simulate::SimulationStats>,
@@ -134,6 +137,7 @@ pub fn json_summary(spec: &Spec, outcome: &CheckOutcome) -> serde_json::Value {
         peak_memory_bytes: s.simulation.is_none().then_some(s.peak_memory),
         liveness_graph: s.liveness,
         symmetry: s.symmetry,
+        partial_order: s.por.clone(),
         simulation: s.simulation.clone(),
         coverage: super::coverage::json_coverage(spec, outcome),
         violations: outcome

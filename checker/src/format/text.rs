@@ -199,6 +199,18 @@ pub fn text_report_located(spec: &Spec, outcome: &CheckOutcome, locate: Locate<'
             s.distinct, sym.states
         ));
     }
+    if let Some(por) = &s.por {
+        out.push_str(&match &por.off {
+            Some(why) => format!("Partial-order reduction: off ({why})\n"),
+            None => format!(
+                "Partial-order reduction: {} of {} expanded states had an ample set; {} of {} successors not followed\n",
+                por.ample,
+                s.distinct.saturating_sub(s.queue),
+                por.pruned,
+                s.generated
+            ),
+        });
+    }
     if let Some(l) = &s.liveness {
         out.push_str(&format!(
             "Liveness graph (no symmetry reduction): {} states, {} edges\n",

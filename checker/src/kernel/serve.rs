@@ -26,8 +26,8 @@ use crate::eval::EvalError;
 use crate::explore::{conclude_compiled, search_compiled};
 use crate::frontier::Spill;
 use crate::outcome::{
-    CheckConfig, CheckError, CheckOutcome, IncompleteReason, Progress, Stats, SymmetryStats,
-    Verdict,
+    CheckConfig, CheckError, CheckOutcome, IncompleteReason, PorStats, Progress, Stats,
+    SymmetryStats, Verdict,
 };
 use crate::resolve::{Finding, Pending, Search};
 
@@ -58,6 +58,7 @@ struct WireConfig {
     /// path is refused on the other side rather than misread).
     spill: Option<(String, u64)>,
     check_deadlock: bool,
+    por: bool,
 }
 
 /// One line a compiled checker writes on its standard output.
@@ -94,6 +95,7 @@ pub struct KernelResult {
     peak_memory: u64,
     spilled: u64,
     symmetry: Option<SymmetryStats>,
+    por: Option<PorStats>,
     coverage: Option<WireCoverage>,
     /// An error that belongs to no trace (setup, internal, the queue).
     error: Option<WireError>,
@@ -164,6 +166,7 @@ pub fn kernel_request(source: &str, params: &[ParamOverride], config: &CheckConf
                 .as_ref()
                 .map(|s| (s.dir.to_string_lossy().into_owned(), s.in_memory)),
             check_deadlock: config.check_deadlock,
+            por: config.por,
         },
         compare: None,
     };
@@ -247,6 +250,7 @@ pub fn serve(kernels: &[&'static dyn Kernel], input: &str, out: &mut (dyn Write 
             in_memory,
         }),
         check_deadlock: w.check_deadlock,
+        por: w.por,
     };
     let out = std::sync::Mutex::new(out);
     let report = |p: &Progress| {
@@ -331,6 +335,7 @@ fn to_wire(search: Search) -> KernelResult {
         peak_memory: stats.peak_memory,
         spilled: stats.spilled,
         symmetry: stats.symmetry,
+        por: stats.por,
         coverage: stats.coverage.map(|c| {
             let f = c.faults;
             WireCoverage {
@@ -383,6 +388,7 @@ fn from_wire(machine: &Machine, r: KernelResult) -> Search {
         peak_memory: r.peak_memory,
         spilled: r.spilled,
         symmetry: r.symmetry,
+        por: r.por,
         liveness: None,
         coverage,
         simulation: None,

@@ -13,6 +13,7 @@ pub fn config(workers: usize) -> CheckConfig {
         memory_limit: None,
         spill: None,
         check_deadlock: false,
+        por: false,
     }
 }
 
