@@ -761,9 +761,6 @@ impl Explorer<'_> {
                     _ => (por::ENVIRONMENT, u32::MAX),
                 };
                 if same_words(next, state) {
-                    if por.is_some() {
-                        moves.stutter.push(actor);
-                    }
                     return ControlFlow::Continue(());
                 }
                 let (words, orbit): (&[u64], u64) = match engine.canonical(next, canon) {

@@ -30,7 +30,10 @@
 //!   invariant (or `always` property) reads, or asserts.
 //! - **Cycles (C3).** No successor in the ample set is already known (in
 //!   the seen-set, which during level `d` holds exactly the states of
-//!   depth `d` or less) or equal to `s`: then `s` is expanded in full.
+//!   depth `d` or less), or `s` is expanded in full. A step of `P` that
+//!   leaves `s` unchanged is left out: it reads and writes only `P`'s
+//!   variables, so it leaves unchanged every state reached without `P`
+//!   moving, and leads nowhere.
 //!   Along ample edges the depth therefore grows, so every cycle of the
 //!   reduced graph has a fully expanded state, and no step is postponed
 //!   forever. The seen-set is fixed while a level is expanded, so the
@@ -67,8 +70,6 @@ pub(crate) struct Moves {
     /// The successors other than the state itself, as (actor, step,
     /// fingerprint); the actor is [`ENVIRONMENT`] for a fault.
     pub moves: Vec<(u32, u32, u64)>,
-    /// The actors with a successor equal to the state.
-    pub stutter: Vec<u32>,
     /// The instances that moved, sorted (filled by [`Por::choose`]).
     actors: Vec<u32>,
 }
@@ -76,7 +77,6 @@ pub(crate) struct Moves {
 impl Moves {
     pub(crate) fn clear(&mut self) {
         self.moves.clear();
-        self.stutter.clear();
     }
 }
 
@@ -338,11 +338,7 @@ impl Por {
         seen: &dyn Fn(u64) -> bool,
         locals: &mut Locals,
     ) -> Option<u32> {
-        let Moves {
-            moves,
-            stutter,
-            actors,
-        } = succ;
+        let Moves { moves, actors } = succ;
         actors.clear();
         actors.extend(
             moves
@@ -365,7 +361,6 @@ impl Por {
                 return false;
             };
             self.role_ok[role.index()]
-                && !stutter.contains(&p)
                 && moves
                     .iter()
                     .filter(|&&(a, _, _)| a == p)
