@@ -36,7 +36,7 @@ fn verdict(out: &CheckOutcome) -> (Verdict, Vec<(String, ViolationKind)>) {
     let mut found: Vec<(String, ViolationKind)> = out
         .violations
         .iter()
-        .map(|v| (v.property.clone(), v.kind.clone()))
+        .map(|v| (v.property.clone(), v.kind))
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     (out.result.clone(), found)
@@ -222,7 +222,9 @@ fn every_visible_valuation_is_reached_under_reduction() {
             ));
         }
     }
-    let models: Vec<(&str, Box<dyn Fn(&str, bool, &str) -> String>, Vec<String>)> = vec![
+    // A model (network, symmetric, probe) to source, named.
+    type Model = Box<dyn Fn(&str, bool, &str) -> String>;
+    let models: Vec<(&str, Model, Vec<String>)> = vec![
         (
             "local work",
             Box::new(|n, s, p| local_work(n, s, p, "")),
@@ -340,11 +342,7 @@ terminal when Judge.heard == 3",
         let full = run(&spec, &with_por(2, false));
         let reduced = run(&spec, &with_por(2, true));
         assert_eq!(verdict(&reduced), verdict(&full), "{tail}");
-        assert_eq!(
-            full.violations.first().map(|v| v.kind.clone()),
-            expected,
-            "{tail}"
-        );
+        assert_eq!(full.violations.first().map(|v| v.kind), expected, "{tail}");
         let por = reduced.stats.por.expect("figures");
         assert!(por.ample > 0, "{tail}: not reduced");
     }
