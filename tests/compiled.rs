@@ -389,6 +389,9 @@ fn compiled_checks_report_what_interpreted_checks_report() {
         ("specs/bugs/2pc_unfair.spec", &[]),
         // A FIFO network, symmetric senders, assertions in steps.
         ("specs/lang/fifo.spec", &[]),
+        // Partial-order reduction in the compiled checker, and its
+        // counterexample rebuilt by the interpreted one.
+        ("specs/por/local_work_lost_unit.spec", &["--por"]),
     ];
     for (spec, params) in cases {
         let mut json_args = vec![*spec, "--format", "json"];
