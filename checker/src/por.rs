@@ -18,8 +18,10 @@
 //!   disable each other, except through messages.
 //! - **Messages (C1).** The ample set holds no receive: every receive step
 //!   of `R` must be *blocked* in `s` by a conjunct of its guard that reads
-//!   only `P`'s variables (`P`'s messages arriving cannot enable it, and
-//!   until `P` moves, nothing else changes those variables). A step in the
+//!   only `P`'s variables and comes before any conjunct that reads the
+//!   message (`P`'s messages arriving can then neither enable it nor make
+//!   its guard fail, and until `P` moves, nothing else changes those
+//!   variables). A step in the
 //!   ample set may send only when sends commute with everything else: no
 //!   bound on messages in flight, no loss, duplication or partition, no
 //!   crash fault in the spec, and no invariant reading messages in flight.
@@ -53,6 +55,7 @@ use spec_lang::ir::{
 };
 
 use crate::compile::Locals;
+use crate::compile::hoist::cannot_fail;
 use crate::machine::Machine;
 
 /// Why the reduction does nothing for a spec whose roles all fail the
@@ -200,19 +203,24 @@ fn summarise(spec: &Spec, step: &Step) -> (Reads, Effects) {
     (reads, effects)
 }
 
-/// The conjuncts of a receive step's guard that read no local but the
-/// acting instance (so not the message), joined with `and`: while it is
-/// false, no message can make the step fire. `None` for other steps and
-/// for guards without such a conjunct.
+/// The leading conjuncts of a receive step's guard that read no local but
+/// the acting instance (so not the message), joined with `and`: while it
+/// is false, no message can make the step fire, nor make its guard fail
+/// (the guard stops at the first false conjunct, and the pattern's
+/// matched fields must be expressions that cannot fail). `None` for other
+/// steps and for guards that do not start with such a conjunct.
 pub(crate) fn blocker(step: &Step) -> Option<Expr> {
-    if !matches!(step.kind, StepKind::Receive(_)) {
+    let StepKind::Receive(receive) = &step.kind else {
+        return None;
+    };
+    if !receive.matches.iter().all(|(_, e)| cannot_fail(e)) {
         return None;
     }
     let mut conjuncts = Vec::new();
     split_and(&step.guard, &mut conjuncts);
     conjuncts
         .into_iter()
-        .filter(|c| only_self(c))
+        .take_while(|c| only_self(c))
         .cloned()
         .reduce(|a, b| Expr {
             span: a.span,

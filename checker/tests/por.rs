@@ -415,3 +415,45 @@ fn reduction_says_why_it_is_off() {
         assert!(off.contains(why), "{path}: {off}");
     }
 }
+
+/// A receive guard that fails for some message while the instance is in
+/// one local state, before the conjunct that tests the instance's own
+/// variables: the instance is not blocked (its guard would fail rather
+/// than be false), so the failure the full search finds is found.
+#[test]
+fn a_guard_failing_before_its_blocking_conjunct_is_found() {
+    let spec = |guard: &str| {
+        compile(&format!(
+            "protocol Fails
+role Worker {{
+  var done: 0..2 = 0
+  var open: bool = false
+}}
+role Boss {{ var sent: bool = false }}
+message Poke {{ k: 1..2 }}
+network bag
+on Worker step work when done < 2 {{ done := done + 1 }}
+on Worker receive Poke {{ k }} as poked when {guard} {{ done := 0 }}
+on Boss step poke when not sent {{
+  sent := true
+  send Poke {{ k: 2 }} to Worker
+}}
+invariant Fine: true
+terminal when Boss.sent
+"
+        ))
+    };
+    // `[7][k]` fails for k = 2, but only while `done == 1`.
+    let failing = "(if done == 1 then [7][k] else 1) > 0 and open";
+    let full = run(&spec(failing), &with_por(1, false));
+    let reduced = run(&spec(failing), &with_por(1, true));
+    assert_eq!(full.result, Verdict::Error);
+    assert_eq!(reduced.result, Verdict::Error);
+    // With the test on its own variable first, the guard never fails.
+    let guarded = "open and (if done == 1 then [7][k] else 1) > 0";
+    let full = run(&spec(guarded), &with_por(1, false));
+    let reduced = run(&spec(guarded), &with_por(1, true));
+    assert_eq!(verdict(&full), verdict(&reduced));
+    assert_eq!(full.result, Verdict::Ok);
+    assert!(reduced.stats.por.is_some_and(|p| p.ample > 0));
+}

@@ -141,7 +141,7 @@ fn as_and(e: &Expr) -> Option<(Expr, Expr)> {
 /// constants, locals, variable reads of an instance held in a local or a
 /// constant, comparisons of scalars, the boolean connectives, and
 /// quantifiers over a role's instances of such.
-fn cannot_fail(e: &Expr) -> bool {
+pub(crate) fn cannot_fail(e: &Expr) -> bool {
     let plain = |x: &Expr| matches!(x.kind, ExprKind::Local(_) | ExprKind::Const(_));
     match &e.kind {
         ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) => true,
