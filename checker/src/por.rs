@@ -368,13 +368,16 @@ impl Por {
             else {
                 return false;
             };
-            self.role_ok[role.index()]
+            self.role_ok.get(role.index()) == Some(&true)
                 && moves
                     .iter()
                     .filter(|&&(a, _, _)| a == p)
-                    .all(|&(_, step, _)| self.step_ok[step as usize])
-                && self.receives[role.index()]
-                    .iter()
+                    .all(|&(_, step, _)| self.step_ok.get(step as usize) == Some(&true))
+                && self
+                    .receives
+                    .get(role.index())
+                    .into_iter()
+                    .flatten()
                     .all(|&step| matches!(m.blocked(step, p, state, locals), Ok(true)))
                 && moves
                     .iter()
