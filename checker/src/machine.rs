@@ -311,24 +311,36 @@ impl Machine {
 
     /// Evaluates a predicate on a packed state.
     pub fn eval_pred(&self, pred: &CPred, state: &[u64], locals: &mut Locals) -> Res<bool> {
-        // Every local is bound before it is read: the buffers only grow.
-        if locals.s.len() < pred.frame.scalars {
-            locals.s.resize(pred.frame.scalars, 0);
+        let mut cx = self.frame_cx(&pred.frame, state, locals);
+        Ok((pred.cond)(&mut cx)? != 0)
+    }
+
+    /// A context for closures of a frame laid out as `frame` on `state`,
+    /// with `locals` grown to hold it. Every local is bound before it is
+    /// read, so stale values are never seen: the buffers only grow.
+    #[inline]
+    pub(crate) fn frame_cx<'a>(
+        &'a self,
+        frame: &FrameLayout,
+        state: &'a [u64],
+        locals: &'a mut Locals,
+    ) -> Cx<'a> {
+        if locals.s.len() < frame.scalars {
+            locals.s.resize(frame.scalars, 0);
         }
-        if locals.c.len() < pred.frame.compounds {
+        if locals.c.len() < frame.compounds {
             locals
                 .c
-                .resize(pred.frame.compounds, crate::compile::Val::Code(0));
+                .resize(frame.compounds, crate::compile::Val::Code(0));
         }
-        let mut cx = Cx {
+        Cx {
             m: self,
             state,
             own: None,
             l: locals,
             sb: 0,
             cb: 0,
-        };
-        Ok((pred.cond)(&mut cx)? != 0)
+        }
     }
 
     /// Whether receive step `step` of instance `actor` is blocked in
@@ -347,22 +359,7 @@ impl Machine {
         let (Some(blocker), Some(me)) = (&s.blocker, s.me) else {
             return Ok(false);
         };
-        if locals.s.len() < s.frame.scalars {
-            locals.s.resize(s.frame.scalars, 0);
-        }
-        if locals.c.len() < s.frame.compounds {
-            locals
-                .c
-                .resize(s.frame.compounds, crate::compile::Val::Code(0));
-        }
-        let mut cx = Cx {
-            m: self,
-            state,
-            own: None,
-            l: locals,
-            sb: 0,
-            cb: 0,
-        };
+        let mut cx = self.frame_cx(&s.frame, state, locals);
         cx.bind(me, crate::compile::Any::S(u64::from(actor)));
         Ok(blocker(&mut cx)? == 0)
     }

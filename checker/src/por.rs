@@ -121,7 +121,9 @@ impl Reads {
             ExprKind::Call(f, _) => self.function(spec, *f),
             _ => {}
         }
-        e.for_each_child(&mut |c| self.expr(spec, c, in_function));
+        for c in e.children() {
+            self.expr(spec, c, in_function);
+        }
     }
 
     fn function(&mut self, spec: &Spec, f: FnId) {
@@ -249,9 +251,7 @@ fn only_self(e: &Expr) -> bool {
             return false;
         }
         bound.extend(e.binds());
-        let mut ok = true;
-        e.for_each_child(&mut |c| ok = ok && walk(c, bound));
-        ok
+        e.children().into_iter().all(|c| walk(c, bound))
     }
     walk(e, &mut Vec::new())
 }
@@ -360,29 +360,24 @@ impl Por {
             return None;
         }
         actors.iter().copied().find(|&p| {
-            let mut own = moves.iter().filter(|&&(a, _, _)| a == p);
-            let Some(role) = own
+            let own = || moves.iter().filter(move |&&(a, _, _)| a == p);
+            let Some(role) = own()
                 .next()
                 .and_then(|&(_, step, _)| m.steps.get(step as usize))
                 .map(|s| s.role)
             else {
                 return false;
             };
+            // The cheap tests first; the seen-set lookups last.
             self.role_ok.get(role.index()) == Some(&true)
-                && moves
-                    .iter()
-                    .filter(|&&(a, _, _)| a == p)
-                    .all(|&(_, step, _)| self.step_ok.get(step as usize) == Some(&true))
+                && own().all(|&(_, step, _)| self.step_ok.get(step as usize) == Some(&true))
                 && self
                     .receives
                     .get(role.index())
                     .into_iter()
                     .flatten()
                     .all(|&step| matches!(m.blocked(step, p, state, locals), Ok(true)))
-                && moves
-                    .iter()
-                    .filter(|&&(a, _, _)| a == p)
-                    .all(|&(_, _, fp)| !seen(fp))
+                && own().all(|&(_, _, fp)| !seen(fp))
         })
     }
 }

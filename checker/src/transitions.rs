@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 
 use spec_lang::ir::{CrashKind, NetworkKind, StepId, StepKind};
 
-use crate::compile::{Actor, Any, Cx, Locals, Place, Run, Sent, Val, execute, execute_plain};
+use crate::compile::{Actor, Any, Locals, Place, Run, Sent, execute, execute_plain};
 use crate::convert::entry_msg;
 use crate::failure::Failure;
 use crate::failure::StepFailure;
@@ -288,24 +288,8 @@ pub(crate) fn attempt(
             },
         })
     };
-    // Every local is bound before it is read, so stale values from an
-    // earlier attempt are never seen: the buffers only grow.
-    let locals = &mut scratch.locals;
-    if locals.s.len() < step.frame.scalars {
-        locals.s.resize(step.frame.scalars, 0);
-    }
-    if locals.c.len() < step.frame.compounds {
-        locals.c.resize(step.frame.compounds, Val::Code(0));
-    }
     {
-        let mut cx = Cx {
-            m,
-            state,
-            own: None,
-            l: locals,
-            sb: 0,
-            cb: 0,
-        };
+        let mut cx = m.frame_cx(&step.frame, state, &mut scratch.locals);
         if let Some(me) = step.me {
             cx.bind(me, Any::S(u64::from(actor.global)));
         }

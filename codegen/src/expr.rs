@@ -12,7 +12,7 @@ use spec_lang::ir::{
     BinaryOp, Builtin, Expr, ExprKind, Literal, Local, LocalId, Quantifier, Spec, Type, UnaryOp,
 };
 
-use crate::fallible::{Fallibility, children, fold_int, small_range};
+use crate::fallible::{Fallibility, fold_int, small_range};
 use crate::names::{camel_ident, snake_ident, upper_ident};
 use crate::{GenResult, unsupported};
 
@@ -123,7 +123,7 @@ impl<'a> Cx<'a> {
 
     fn reads_hoisted(&self, e: &Expr) -> bool {
         matches!(&e.kind, ExprKind::Local(id) if self.hoisted.contains(id))
-            || children(e).iter().any(|c| self.reads_hoisted(c))
+            || e.children().iter().any(|c| self.reads_hoisted(c))
     }
 
     /// A variable as a place: `self.x`, or in a state constraint the

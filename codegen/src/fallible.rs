@@ -93,7 +93,7 @@ impl Fallibility {
             ExprKind::WithIndex(base, _) => matches!(base.ty, Type::Seq(..)),
             _ => false,
         };
-        own || children(e).iter().any(|c| self.fallible(spec, c, world))
+        own || e.children().iter().any(|c| self.fallible(spec, c, world))
     }
 }
 
@@ -152,63 +152,4 @@ pub fn fold_int(spec: &Spec, e: &Expr) -> Option<i64> {
 pub fn small_range(spec: &Spec, lo: &Expr, hi: &Expr) -> Option<(i64, i64)> {
     let (lo, hi) = (fold_int(spec, lo)?, fold_int(spec, hi)?);
     (hi < lo || hi.saturating_sub(lo) < 1 << 24).then_some((lo, hi))
-}
-
-/// The direct subexpressions of an expression.
-pub fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Lit(_)
-        | ExprKind::None
-        | ExprKind::Local(_)
-        | ExprKind::Const(_)
-        | ExprKind::RoleSet(_)
-        | ExprKind::InFlight(_) => Vec::new(),
-        ExprKind::Var { instance, .. } => vec![instance],
-        ExprKind::Unary(_, x)
-        | ExprKind::Field(x, _)
-        | ExprKind::Sender(x)
-        | ExprKind::Receiver(x)
-        | ExprKind::TupleIndex(x, _)
-        | ExprKind::Crashed(x) => vec![x],
-        ExprKind::Binary(_, a, b)
-        | ExprKind::MapGet(a, b)
-        | ExprKind::SeqIndex(a, b)
-        | ExprKind::Range(a, b) => vec![a, b],
-        ExprKind::Call(_, args)
-        | ExprKind::Builtin(_, args)
-        | ExprKind::SetLit(args)
-        | ExprKind::SeqLit(args)
-        | ExprKind::RecordLit(args)
-        | ExprKind::TupleLit(args) => args.iter().collect(),
-        ExprKind::MapLit(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
-        ExprKind::SetFilter { set, cond, .. } => vec![set, cond],
-        ExprKind::SetMap {
-            elem,
-            binders,
-            cond,
-        } => {
-            let mut out: Vec<&Expr> = binders.iter().map(|(_, s)| s).collect();
-            out.push(elem);
-            out.extend(cond.as_deref());
-            out
-        }
-        ExprKind::MapComp { set, value, .. } => vec![set, value],
-        ExprKind::Quant { binders, body, .. } => {
-            let mut out: Vec<&Expr> = binders.iter().map(|(_, s)| s).collect();
-            out.push(body);
-            out
-        }
-        ExprKind::If(c, a, b) => vec![c, a, b],
-        ExprKind::Let(_, v, body) => vec![v, body],
-        ExprKind::WithIndex(base, updates) => {
-            let mut out = vec![&**base];
-            out.extend(updates.iter().flat_map(|(k, v)| [k, v]));
-            out
-        }
-        ExprKind::WithFields(base, updates) => {
-            let mut out = vec![&**base];
-            out.extend(updates.iter().map(|(_, v)| v));
-            out
-        }
-    }
 }

@@ -13,7 +13,6 @@ use spec_lang::ir::{
 use crate::GenResult;
 use crate::bounds::has_bounds;
 use crate::expr::Cx;
-use crate::fallible::children;
 use crate::names::{camel_ident, snake_ident};
 
 /// Where the statements of one step are generated.
@@ -190,7 +189,7 @@ fn reads(e: &Expr, f: &mut dyn FnMut(LocalId)) {
     if let spec_lang::ir::ExprKind::Local(id) = e.kind {
         f(id);
     }
-    for c in children(e) {
+    for c in e.children() {
         reads(c, f);
     }
 }

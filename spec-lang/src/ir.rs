@@ -661,82 +661,63 @@ impl Type {
 }
 
 impl Expr {
-    /// Calls `f` on each direct subexpression, binders' domains included,
-    /// in source order. For analyses that look at every node (what an
-    /// expression reads, which locals it mentions).
-    pub fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+    /// The direct subexpressions, binders' domains included, in source
+    /// order: for analyses that look at every node (what an expression
+    /// reads, whether it can fail, which locals it mentions).
+    pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
             ExprKind::Lit(_)
             | ExprKind::None
             | ExprKind::Local(_)
             | ExprKind::Const(_)
             | ExprKind::RoleSet(_)
-            | ExprKind::InFlight(_) => {}
-            ExprKind::Var { instance: a, .. }
-            | ExprKind::Unary(_, a)
-            | ExprKind::Field(a, _)
-            | ExprKind::Sender(a)
-            | ExprKind::Receiver(a)
-            | ExprKind::TupleIndex(a, _)
-            | ExprKind::Crashed(a) => f(a),
+            | ExprKind::InFlight(_) => Vec::new(),
+            ExprKind::Var { instance, .. } => vec![instance],
+            ExprKind::Unary(_, x)
+            | ExprKind::Field(x, _)
+            | ExprKind::Sender(x)
+            | ExprKind::Receiver(x)
+            | ExprKind::TupleIndex(x, _)
+            | ExprKind::Crashed(x) => vec![x],
             ExprKind::Binary(_, a, b)
             | ExprKind::MapGet(a, b)
             | ExprKind::SeqIndex(a, b)
-            | ExprKind::Range(a, b)
-            | ExprKind::Let(_, a, b) => {
-                f(a);
-                f(b);
-            }
+            | ExprKind::Range(a, b) => vec![a, b],
             ExprKind::Call(_, args)
             | ExprKind::Builtin(_, args)
             | ExprKind::SetLit(args)
             | ExprKind::SeqLit(args)
             | ExprKind::RecordLit(args)
-            | ExprKind::TupleLit(args) => args.iter().for_each(f),
-            ExprKind::MapLit(entries) => {
-                for (k, v) in entries {
-                    f(k);
-                    f(v);
-                }
-            }
-            ExprKind::WithIndex(base, entries) => {
-                f(base);
-                for (k, v) in entries {
-                    f(k);
-                    f(v);
-                }
-            }
-            ExprKind::SetFilter { set, cond, .. } => {
-                f(set);
-                f(cond);
-            }
+            | ExprKind::TupleLit(args) => args.iter().collect(),
+            ExprKind::MapLit(entries) => entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+            ExprKind::SetFilter { set, cond, .. } => vec![set, cond],
             ExprKind::SetMap {
                 elem,
                 binders,
                 cond,
             } => {
-                binders.iter().for_each(|(_, d)| f(d));
-                if let Some(c) = cond {
-                    f(c);
-                }
-                f(elem);
+                let mut out: Vec<&Expr> = binders.iter().map(|(_, s)| s).collect();
+                out.push(elem);
+                out.extend(cond.as_deref());
+                out
             }
-            ExprKind::MapComp { set, value, .. } => {
-                f(set);
-                f(value);
-            }
+            ExprKind::MapComp { set, value, .. } => vec![set, value],
             ExprKind::Quant { binders, body, .. } => {
-                binders.iter().for_each(|(_, d)| f(d));
-                f(body);
+                let mut out: Vec<&Expr> = binders.iter().map(|(_, s)| s).collect();
+                out.push(body);
+                out
             }
-            ExprKind::If(c, a, b) => {
-                f(c);
-                f(a);
-                f(b);
+            ExprKind::If(c, a, b) => vec![c, a, b],
+            ExprKind::Let(_, v, body) => vec![v, body],
+            ExprKind::WithIndex(base, updates) => {
+                let mut out = vec![&**base];
+                out.extend(updates.iter().flat_map(|(k, v)| [k, v]));
+                out
             }
             ExprKind::WithFields(base, updates) => {
-                f(base);
-                updates.iter().for_each(|(_, v)| f(v));
+                let mut out = vec![&**base];
+                out.extend(updates.iter().map(|(_, v)| v));
+                out
             }
         }
     }

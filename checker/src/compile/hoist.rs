@@ -169,51 +169,9 @@ pub(crate) fn cannot_fail(e: &Expr) -> bool {
 
 /// Whether `e` reads local `id` anywhere.
 pub fn mentions(e: &Expr, id: LocalId) -> bool {
-    let m = |x: &Expr| mentions(x, id);
-    match &e.kind {
-        ExprKind::Local(l) => *l == id,
-        ExprKind::Lit(_)
-        | ExprKind::None
-        | ExprKind::Const(_)
-        | ExprKind::RoleSet(_)
-        | ExprKind::InFlight(_) => false,
-        ExprKind::Var { instance, .. } => m(instance),
-        ExprKind::Unary(_, a)
-        | ExprKind::Field(a, _)
-        | ExprKind::Sender(a)
-        | ExprKind::Receiver(a)
-        | ExprKind::TupleIndex(a, _)
-        | ExprKind::Crashed(a) => m(a),
-        ExprKind::Binary(_, a, b)
-        | ExprKind::MapGet(a, b)
-        | ExprKind::SeqIndex(a, b)
-        | ExprKind::Range(a, b) => m(a) || m(b),
-        ExprKind::Call(_, args)
-        | ExprKind::Builtin(_, args)
-        | ExprKind::SetLit(args)
-        | ExprKind::SeqLit(args)
-        | ExprKind::RecordLit(args)
-        | ExprKind::TupleLit(args) => args.iter().any(m),
-        ExprKind::MapLit(entries) => entries.iter().any(|(k, v)| m(k) || m(v)),
-        ExprKind::SetFilter { local, set, cond } => *local == id || m(set) || m(cond),
-        ExprKind::SetMap {
-            elem,
-            binders,
-            cond,
-        } => {
-            m(elem)
-                || binders.iter().any(|(l, d)| *l == id || m(d))
-                || cond.as_ref().is_some_and(|c| m(c))
-        }
-        ExprKind::MapComp { local, set, value } => *local == id || m(set) || m(value),
-        ExprKind::Quant { binders, body, .. } => {
-            binders.iter().any(|(l, d)| *l == id || m(d)) || m(body)
-        }
-        ExprKind::If(c, a, b) => m(c) || m(a) || m(b),
-        ExprKind::Let(l, v, b) => *l == id || m(v) || m(b),
-        ExprKind::WithIndex(base, entries) => m(base) || entries.iter().any(|(k, v)| m(k) || m(v)),
-        ExprKind::WithFields(base, updates) => m(base) || updates.iter().any(|(_, v)| m(v)),
-    }
+    matches!(e.kind, ExprKind::Local(l) if l == id)
+        || e.binds().contains(&id)
+        || e.children().into_iter().any(|c| mentions(c, id))
 }
 
 #[cfg(test)]
