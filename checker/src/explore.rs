@@ -814,18 +814,31 @@ impl Explorer<'_> {
                 out.truncated |= batch
                     .iter()
                     .any(|b| !self.seen.contains(b.fp) && !self.fresh.contains(b.fp));
+            } else if internal.is_none()
+                // Transitions ascend along the batch.
+                && batch
+                    .last()
+                    .is_some_and(|b| b.transition >= seen::MAX_TRANSITION)
+            {
+                internal = Some(format!(
+                    "a state has more than {} successors",
+                    seen::MAX_TRANSITION
+                ));
             } else if internal.is_none() {
+                // This level's table first: a state found there is not in
+                // the seen-set (only states the seen-set lacks are offered),
+                // so its one lookup settles it. It is the smaller table, and
+                // in a search whose levels meet in diamonds most successors
+                // are found there.
+                self.fresh.prefetch(batch.iter().map(|b| b.fp));
+                batch.retain(|b| {
+                    !self
+                        .fresh
+                        .lower_if_known(b.fp, seen::link(parent, b.transition))
+                });
                 self.seen.prefetch(batch.iter().map(|b| b.fp));
                 batch.retain(|b| !self.seen.contains(b.fp));
-                self.fresh.prefetch(batch.iter().map(|b| b.fp));
                 for b in batch.iter() {
-                    if b.transition >= seen::MAX_TRANSITION {
-                        internal = Some(format!(
-                            "a state has more than {} successors",
-                            seen::MAX_TRANSITION
-                        ));
-                        break;
-                    }
                     let link = seen::link(parent, b.transition);
                     let place = Stored {
                         chunk: chunk as u32,

@@ -196,6 +196,29 @@ impl Fresh {
         self.offer_overflow(fp, link, at)
     }
 
+    /// If `fp` is in the table (not the overflow), lowers its link to
+    /// `link` if that is smaller and says so. `false` does not mean absent
+    /// (the overflow is not searched, and another worker may be adding
+    /// it): [`Fresh::offer`] decides that.
+    #[inline]
+    pub fn lower_if_known(&self, fp: u64, link: u64) -> bool {
+        if fp == 0 || fp == CLOSED || self.places.is_empty() {
+            return false;
+        }
+        let mut i = self.home(fp);
+        for _ in 0..self.places.len() {
+            match self.slots[2 * i].load(Acquire) {
+                0 | CLOSED => return false,
+                x if x == fp => {
+                    self.lower(i, link);
+                    return true;
+                }
+                _ => i = self.next(i),
+            }
+        }
+        false
+    }
+
     /// Lowers slot `i`'s link to `link` if that is smaller.
     #[inline]
     fn lower(&self, i: usize, link: u64) {
@@ -322,9 +345,15 @@ mod tests {
         assert_eq!(fresh.offer(7, link(5, 1), at(1)), Offer::Known);
         assert_eq!(fresh.offer(7, link(9, 0), at(2)), Offer::Known);
         assert!(fresh.contains(7) && !fresh.contains(8));
+        // A known fingerprint's link is lowered, never raised; an unknown
+        // one is left to `offer`.
+        assert!(fresh.lower_if_known(7, link(6, 0)));
+        assert!(fresh.lower_if_known(7, link(4, 2)));
+        assert!(!fresh.lower_if_known(8, link(1, 0)));
+        assert!(!fresh.contains(8));
         let mut fresh = fresh;
         let mut seen = Seen::default();
-        assert_eq!(fresh.drain_into(&mut seen), vec![(7, link(5, 1), at(3))]);
+        assert_eq!(fresh.drain_into(&mut seen), vec![(7, link(4, 2), at(3))]);
         fresh.prepare(0);
         assert!(seen.contains(7) && !fresh.contains(7));
     }

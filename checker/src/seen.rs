@@ -3,7 +3,8 @@
 //! The explorer works level by level. While a level is expanded, [`Seen`]
 //! (every state of the earlier levels and of this one) is only read, by
 //! every worker at once, without locks. A successor not in it is offered
-//! to `Fresh` (`fresh.rs`), the table of the next level's states, which keeps for each
+//! to `Fresh` (`fresh.rs`), the table of the next level's states (which the
+//! explorer asks first: a state there is not in [`Seen`]), which keeps for each
 //! new fingerprint the smallest parent link offered and where the first
 //! finder stored the state. After the level, the new states are sorted by
 //! that smallest link (the order a single worker exploring in canonical
