@@ -43,7 +43,7 @@ use crate::coverage::{self, Tally};
 use crate::eta;
 use crate::eval::EvalError;
 use crate::fingerprint::fingerprint_words;
-use crate::fresh::{self, Fresh, Offer, Stored};
+use crate::fresh::{self, Fresh, Offer, Recent, Stored};
 use crate::frontier::{self, Level, LevelBuilder, SpillFile};
 use crate::liveness::{Found, check_liveness, has_liveness};
 use crate::machine::Machine;
@@ -475,6 +475,10 @@ struct WorkerScratch {
     batch: Vec<Waiting>,
     /// The successors as partial-order reduction sees them.
     moves: por::Moves,
+    /// What this worker offered or found in the seen-set lately. (Were
+    /// it kept from one level to the next, its entries would still be
+    /// right: the last level's new states are in the seen-set.)
+    recent: Recent,
 }
 
 /// A successor waiting in a batch (see [`WorkerScratch`]).
@@ -695,6 +699,7 @@ impl Explorer<'_> {
             batch_words,
             batch,
             moves,
+            recent,
         } = scratch;
         let por = self.por.as_ref();
         let bytes = match level.chunk(chunk, chunk_buf) {
@@ -825,26 +830,41 @@ impl Explorer<'_> {
                     seen::MAX_TRANSITION
                 ));
             } else if internal.is_none() {
-                // This level's table first: a state found there is not in
-                // the seen-set (only states the seen-set lacks are offered),
-                // so its one lookup settles it. It is the smaller table, and
-                // in a search whose levels meet in diamonds most successors
-                // are found there.
+                // First what this worker met recently (`Recent`: no shared
+                // table is touched for those), then this level's table: a
+                // state found there is not in the seen-set (only states the
+                // seen-set lacks are offered), so its one lookup settles
+                // it. It is the smaller table, and in a search whose levels
+                // meet in diamonds most successors are found there.
+                batch.retain(|b| !recent.covers(b.fp, seen::link(parent, b.transition)));
                 self.fresh.prefetch(batch.iter().map(|b| b.fp));
                 batch.retain(|b| {
-                    !self
-                        .fresh
-                        .lower_if_known(b.fp, seen::link(parent, b.transition))
+                    let link = seen::link(parent, b.transition);
+                    let known = self.fresh.lower_if_known(b.fp, link);
+                    if known {
+                        recent.note(b.fp, link);
+                    }
+                    !known
                 });
                 self.seen.prefetch(batch.iter().map(|b| b.fp));
-                batch.retain(|b| !self.seen.contains(b.fp));
+                batch.retain(|b| {
+                    let seen = self.seen.contains(b.fp);
+                    if seen {
+                        // Found in an earlier level: no offer is needed,
+                        // whatever the link.
+                        recent.note(b.fp, 0);
+                    }
+                    !seen
+                });
                 for b in batch.iter() {
                     let link = seen::link(parent, b.transition);
                     let place = Stored {
                         chunk: chunk as u32,
                         index: out.found.len() as u32,
                     };
-                    if self.fresh.offer(b.fp, link, place) == Offer::New {
+                    let offer = self.fresh.offer(b.fp, link, place);
+                    recent.note(b.fp, link);
+                    if offer == Offer::New {
                         let words = &batch_words[b.start..b.end];
                         let before = out.found.bytes.len();
                         out.found.push(words, fixed);

@@ -74,6 +74,56 @@ pub enum Offer {
     Known,
 }
 
+/// A worker's small memory of what it offered to [`Fresh`] this level:
+/// per fingerprint, the link it offered. The table's link for that
+/// fingerprint is at most that (links only decrease), so a later offer
+/// of the same fingerprint with a link no smaller would change nothing
+/// and need not reach the table. The explorer also notes here, with the
+/// link 0, what it found in the seen-set, which no offer concerns.
+/// Direct-mapped and 64 KiB, so it stays in the worker's cache, where the
+/// tables do not: successors met again soon after (a diamond closing
+/// among neighbouring states) cost no lookup in a shared table.
+pub struct Recent {
+    /// (fingerprint, link); the fingerprint 0 is never noted, so an entry
+    /// of 0 is empty.
+    slots: Vec<(u64, u64)>,
+}
+
+/// Entries in a [`Recent`]. In hits on two_phase RMS=8 (a share of the
+/// successors that are not the state itself), 2^10 entries give 69%,
+/// 2^12 74%, 2^14 78%, 2^16 80%.
+const RECENT: usize = 1 << 12;
+
+impl Default for Recent {
+    fn default() -> Recent {
+        Recent {
+            slots: vec![(0, 0); RECENT],
+        }
+    }
+}
+
+impl Recent {
+    #[inline]
+    fn slot(fp: u64) -> usize {
+        fp as usize % RECENT
+    }
+
+    /// Whether an offer of `fp` with `link` would change nothing.
+    #[inline]
+    pub fn covers(&self, fp: u64, link: u64) -> bool {
+        let (known, least) = self.slots[Self::slot(fp)];
+        fp != 0 && known == fp && least <= link
+    }
+
+    /// Notes that `fp` was offered (or found) with `link`.
+    #[inline]
+    pub fn note(&mut self, fp: u64, link: u64) {
+        if fp != 0 {
+            self.slots[Self::slot(fp)] = (fp, link);
+        }
+    }
+}
+
 /// One shard of the overflow: fingerprint -> (smallest link, place).
 type Shard = HashMap<u64, (u64, Stored), Identity>;
 
@@ -176,8 +226,10 @@ impl Fresh {
                         // Others may lower the link as soon as they see
                         // the fingerprint: a minimum, not a store.
                         self.slots[2 * i + 1].fetch_min(link, AcqRel);
-                        self.places[i].store(at.word(), Relaxed);
                         self.len.fetch_add(1, Relaxed);
+                        // Last: a locked instruction after this store (a
+                        // cache miss, in its own array) would wait for it.
+                        self.places[i].store(at.word(), Relaxed);
                         return Offer::New;
                     }
                     Ok(_) => return self.offer_overflow(fp, link, at),
@@ -356,6 +408,23 @@ mod tests {
         assert_eq!(fresh.drain_into(&mut seen), vec![(7, link(4, 2), at(3))]);
         fresh.prepare(0);
         assert!(seen.contains(7) && !fresh.contains(7));
+    }
+
+    #[test]
+    fn recent_offers_cover_only_links_no_smaller() {
+        let mut recent = Recent::default();
+        recent.note(7, link(5, 1));
+        assert!(recent.covers(7, link(5, 1)) && recent.covers(7, link(6, 0)));
+        // A smaller link must still reach the table.
+        assert!(!recent.covers(7, link(5, 0)) && !recent.covers(7, link(4, 9)));
+        assert!(!recent.covers(8, link(9, 9)));
+        // A fingerprint in the same entry replaces it.
+        let other = 7 + RECENT as u64;
+        recent.note(other, link(1, 0));
+        assert!(recent.covers(other, link(1, 0)) && !recent.covers(7, link(9, 0)));
+        // The fingerprint 0 marks an empty entry: never noted or covered.
+        recent.note(0, link(1, 0));
+        assert!(!recent.covers(0, link(2, 0)) && !recent.covers(0, 0));
     }
 
     #[test]
