@@ -378,13 +378,18 @@ fn driver(spec: &Spec, pack: &Packing, insts: &Instances, compiled: &[bool]) -> 
                 }
             }
         });
+        let report = if step::completes_once(st) {
+            quote!(report_single)
+        } else {
+            quote!(emit)
+        };
         let attempt = |d: TokenStream| {
             if compiled[n] {
                 quote! {
                     match #f(m, s, x, g, #d) {
                         Ok(false) => {}
                         Ok(true) => {
-                            if k::emit(m, s, #n_l, g, #d, x, visit).is_break() {
+                            if k::#report(m, s, #n_l, g, #d, x, visit).is_break() {
                                 return Ok(ControlFlow::Break(()));
                             }
                         }

@@ -317,6 +317,66 @@ pub fn outcomes(x: &mut Scratch) -> &mut Outcomes {
     o
 }
 
+/// The buffers of an attempt of a step that completes at most once (its
+/// body has no `choose`): the outcome buffers, cleared, for its sends and
+/// branches, and the successor, which the step writes in place once
+/// nothing can fail any more ([`begin`], its variables, [`complete`]).
+#[inline]
+pub fn single(x: &mut Scratch) -> (&mut Outcomes, &mut Vec<u64>) {
+    let Scratch { outcomes, next, .. } = x;
+    outcomes.clear();
+    (outcomes, next)
+}
+
+/// Starts a successor written in place: the parent's words.
+#[inline]
+pub fn begin(next: &mut Vec<u64>, state: &[u64]) {
+    next.clear();
+    next.extend_from_slice(state);
+}
+
+/// Completes a successor written in place by global instance `global`
+/// (whose variables it already holds): the message received consumed
+/// unless the network is a set, the sends added.
+#[inline]
+pub fn complete(m: &Machine, next: &mut Vec<u64>, global: u32, d: Option<Delivery>, o: &Outcomes) {
+    crate::transitions::apply_network(m, next, global, d.map(|d| d.pos), &o.pending);
+}
+
+/// Reports the successor a step that completes at most once wrote in
+/// place (see [`single`]), as [`emit`] reports a collected outcome.
+#[inline]
+pub fn report_single(
+    m: &Machine,
+    state: &[u64],
+    step: usize,
+    global: u32,
+    d: Option<Delivery>,
+    x: &mut Scratch,
+    visit: &mut Visit<'_>,
+) -> ControlFlow<()> {
+    let Scratch { next, outcomes, .. } = x;
+    count_branches(outcomes);
+    let received = d.and_then(|d| d.received(m, state)).map(|(w, _)| w);
+    crate::transitions::report_built(
+        m,
+        StepId(step as u32),
+        global,
+        received,
+        &outcomes.pending,
+        next,
+        visit,
+    )
+}
+
+/// Counts the branches a step attempt decided (coverage).
+#[inline]
+fn count_branches(o: &Outcomes) {
+    for &(site, taken) in &o.hits {
+        crate::coverage::hit(site as usize, taken);
+    }
+}
+
 /// Reports the outcomes collected for step `step` of global instance
 /// `global`: each as a successor, built as the interpreted machine builds
 /// it (the message received consumed unless the network is a set, the
@@ -340,9 +400,7 @@ pub fn emit(
     };
     let received = d.and_then(|d| d.received(m, state));
     let Scratch { next, outcomes, .. } = x;
-    for &(site, taken) in &outcomes.hits {
-        crate::coverage::hit(site as usize, taken);
-    }
+    count_branches(outcomes);
     let places = &m.places[cstep.role.index()];
     let (mut vars_at, mut sends_at) = (0, 0);
     for &(vars_end, sends_end) in &outcomes.ends {

@@ -355,50 +355,33 @@ pub(crate) fn report(
     next: &mut Vec<u64>,
     visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    build_successor(
-        m,
-        state,
-        actor,
-        places,
-        received.map(|(_, p)| p),
-        vars,
-        sends,
-        next,
-    );
-    if let Some(max) = m.names.network.max_in_flight
-        && !sends.is_empty()
-        && network::count(&m.pack, next) > u64::from(max)
-    {
-        return ControlFlow::Continue(());
-    }
-    let label = PLabel::Step {
-        step: id,
-        actor: actor.global,
-        received: received.map(|(w, _)| w),
-        sent: sends,
-    };
-    visit(&label, next)
-}
-
-/// Writes a step's successor into `next`: the parent with the acting
-/// instance's variables, the received message consumed (unless the network
-/// is a set) and the sent messages added.
-#[allow(clippy::too_many_arguments)]
-fn build_successor(
-    m: &Machine,
-    state: &[u64],
-    actor: Actor,
-    places: &[Place],
-    received: Option<NetPos>,
-    vars: &[u64],
-    sends: &[Sent],
-    next: &mut Vec<u64>,
-) {
     next.clear();
     next.extend_from_slice(state);
     for (p, code) in places.iter().zip(vars) {
         p.write(next, actor.index, *code);
     }
+    apply_network(m, next, actor.global, received.map(|(_, p)| p), sends);
+    report_built(
+        m,
+        id,
+        actor.global,
+        received.map(|(w, _)| w),
+        sends,
+        next,
+        visit,
+    )
+}
+
+/// The network part of a step's successor, whose other words `next`
+/// already holds: the received message consumed (unless the network is a
+/// set) and the sent messages added.
+pub(crate) fn apply_network(
+    m: &Machine,
+    next: &mut Vec<u64>,
+    actor: u32,
+    received: Option<NetPos>,
+    sends: &[Sent],
+) {
     if let Some(pos) = received
         && m.pack.net.kind != NetworkKind::Set
     {
@@ -408,10 +391,36 @@ fn build_successor(
     let ew = m.pack.net.entry_words;
     for s in sends {
         let kind = spec_lang::ir::MsgId(s.kind);
-        entry[0] = m.pack.entry_head(kind, actor.global, s.to, s.fields);
+        entry[0] = m.pack.entry_head(kind, actor, s.to, s.fields);
         entry[1] = s.fields;
-        network::add(&m.pack, next, &entry[..ew], actor.global, s.to);
+        network::add(&m.pack, next, &entry[..ew], actor, s.to);
     }
+}
+
+/// Visits a step's successor, built in `next`, unless its sends exceed
+/// the bound on messages in flight.
+pub(crate) fn report_built(
+    m: &Machine,
+    id: StepId,
+    actor: u32,
+    received: Option<&[u64]>,
+    sends: &[Sent],
+    next: &[u64],
+    visit: &mut dyn FnMut(&PLabel<'_>, &[u64]) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    if let Some(max) = m.names.network.max_in_flight
+        && !sends.is_empty()
+        && network::count(&m.pack, next) > u64::from(max)
+    {
+        return ControlFlow::Continue(());
+    }
+    let label = PLabel::Step {
+        step: id,
+        actor,
+        received,
+        sent: sends,
+    };
+    visit(&label, next)
 }
 
 /// The environment's transitions: faults of the network and of processes.

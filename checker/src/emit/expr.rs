@@ -453,6 +453,53 @@ impl<'a> Emitter<'a> {
     /// for the global instance `g` (a `u64` expression), read from the
     /// state `s`; gives up when `g` is not an instance of the role.
     pub fn read_stored(&self, role: RoleId, pos: usize, g: TokenStream) -> E<TokenStream> {
+        let (index, at, bits) = self.stored_at(role, pos, g)?;
+        if bits == 0 {
+            return Ok(quote!({
+                #index
+                0u64
+            }));
+        }
+        let m = lit_u64(mask(bits));
+        Ok(quote!({
+            #index
+            let (w, sh) = #at;
+            k::shr(s[w], sh) & #m
+        }))
+    }
+
+    /// Writes `code`, the stored code of the variable at position `pos` of
+    /// role `role` for the global instance `g`, into the successor `n`
+    /// (as `Place::write` does); gives up as [`Emitter::read_stored`] does.
+    pub fn write_stored(
+        &self,
+        role: RoleId,
+        pos: usize,
+        g: TokenStream,
+        code: TokenStream,
+    ) -> E<TokenStream> {
+        let (index, at, bits) = self.stored_at(role, pos, g)?;
+        if bits == 0 {
+            return Ok(TokenStream::new());
+        }
+        let m = lit_u64(mask(bits));
+        Ok(quote!({
+            #index
+            let (w, sh) = #at;
+            let mk = k::shl(#m, sh);
+            n[w] = (n[w] & !mk) | (k::shl(#code, sh) & mk);
+        }))
+    }
+
+    /// Where a variable's stored code sits: statements binding `i`, the
+    /// instance's index in its role (giving up outside the role), an
+    /// expression of its (word, shift) from `i`, and its width in bits.
+    fn stored_at(
+        &self,
+        role: RoleId,
+        pos: usize,
+        g: TokenStream,
+    ) -> E<(TokenStream, TokenStream, u32)> {
         let Some(rp) = self.pack.roles.get(role.index()) else {
             return unsupported("malformed IR: a role out of range");
         };
@@ -487,24 +534,13 @@ impl<'a> Emitter<'a> {
                 quote!((#base + (i * #wd) as usize + #w, #sh))
             }
         };
-        if bits == 0 {
-            return Ok(quote!({
-                let i = (#g).wrapping_sub(#first);
-                if i >= #count {
-                    return Err(Bail);
-                }
-                0u64
-            }));
-        }
-        let m = lit_u64(mask(bits));
-        Ok(quote!({
+        let index = quote! {
             let i = (#g).wrapping_sub(#first);
             if i >= #count {
                 return Err(Bail);
             }
-            let (w, sh) = #at;
-            k::shr(s[w], sh) & #m
-        }))
+        };
+        Ok((index, at, bits))
     }
 
     fn binary(&self, op: BinaryOp, a: &Expr, b: &Expr, e: &Expr, f: &mut Frame) -> E<Val> {

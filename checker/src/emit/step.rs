@@ -64,7 +64,34 @@ pub fn step_fn(em: &Emitter<'_>, n: usize, st: &Step, first_site: u32) -> E<Toke
         sites,
         role: st.role,
     };
-    let commit = quote!(o.commit(&[#(#vars),*]););
+    // A body without `choose` completes at most once, at its end, when
+    // nothing can fail any more: its successor is written in place (no
+    // outcome collected, see `kernel::single`). Otherwise each run's
+    // outcome is collected and reported after the attempt.
+    let once = completes_once(st);
+    let (buffers, commit) = if once {
+        let mut writes = Vec::new();
+        for (pos, v) in vars.iter().enumerate() {
+            writes.push(em.write_stored(st.role, pos, quote!(me), quote!(#v))?);
+        }
+        let d = match st.kind {
+            StepKind::Receive(_) => quote!(Some(d)),
+            StepKind::Internal | StepKind::Timeout => quote!(None),
+        };
+        (
+            quote!(let (o, n) = k::single(x);),
+            quote! {
+                k::begin(n, s);
+                #(#writes)*
+                k::complete(m, n, g, #d, o);
+            },
+        )
+    } else {
+        (
+            quote!(let o = k::outcomes(x);),
+            quote!(o.commit(&[#(#vars),*]);),
+        )
+    };
     let rest = Rest {
         blocks: Vec::new(),
         commit,
@@ -79,7 +106,7 @@ pub fn step_fn(em: &Emitter<'_>, n: usize, st: &Step, first_site: u32) -> E<Toke
             g: u32,
             d: Option<Delivery>,
         ) -> Result<bool, Bail> {
-            let o = k::outcomes(x);
+            #buffers
             let me = u64::from(g);
             #(#prologue)*
             #receive
@@ -258,6 +285,14 @@ fn number_sites(block: &[Stmt], next: &mut u32, sites: &mut HashMap<*const Stmt,
             _ => {}
         }
     }
+}
+
+/// Whether an attempt of `st` completes at most once (its body has no
+/// `choose`): its function then writes the successor in place, for
+/// `kernel::report_single`, instead of collecting outcomes for
+/// `kernel::emit`.
+pub fn completes_once(st: &Step) -> bool {
+    !has_choose(&st.body)
 }
 
 /// Whether a block has a `choose` anywhere inside it.
