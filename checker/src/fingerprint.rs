@@ -6,8 +6,8 @@
 //!
 //! Each 8-byte word is folded in as `h = mix(h ^ word)`, where `mix` is a
 //! bijection (multiplications by odd constants and xor-shifts, as in the
-//! splitmix64 finaliser); packed states fold their even and odd words in
-//! two such chains side by side (see [`fingerprint_words`]). So two
+//! splitmix64 finaliser); packed states fold their words in four such
+//! chains side by side, by position (see [`fingerprint_words`]). So two
 //! encodings of equal length that differ in a single word never collide,
 //! and otherwise collide with probability about 2^-64 per pair. As in TLC,
 //! a collision would silently merge two states; with n distinct states the
@@ -46,8 +46,8 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
 
 /// The fingerprint of a packed state (its words).
 ///
-/// The words are folded into two lanes, even and odd positions, as
-/// `h = mix(h ^ word)` each: the two chains of multiplications are
+/// The words are folded into four lanes, by position modulo four, as
+/// `h = mix(h ^ word)` each: the four chains of multiplications are
 /// independent, so the processor runs them side by side (one chain would
 /// wait for each multiplication in turn). A state differing from another
 /// of its length in one word differs in exactly one lane, and the lanes
@@ -55,21 +55,39 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
 #[inline]
 pub fn fingerprint_words(words: &[u64]) -> u64 {
     let n = words.len() as u64;
-    let mut even = mix(SEED ^ n);
-    let mut odd = mix(ODD_SEED ^ n);
-    let mut pairs = words.chunks_exact(2);
-    for pair in &mut pairs {
-        even = mix(even ^ pair[0]);
-        odd = mix(odd ^ pair[1]);
+    let (mut a, mut b, mut c, mut d) = (
+        mix(SEED ^ n),
+        mix(SEED_B ^ n),
+        mix(SEED_C ^ n),
+        mix(SEED_D ^ n),
+    );
+    let mut quads = words.chunks_exact(4);
+    for q in &mut quads {
+        a = mix(a ^ q[0]);
+        b = mix(b ^ q[1]);
+        c = mix(c ^ q[2]);
+        d = mix(d ^ q[3]);
     }
-    if let [last] = pairs.remainder() {
-        even = mix(even ^ last);
+    match *quads.remainder() {
+        [x] => a = mix(a ^ x),
+        [x, y] => {
+            a = mix(a ^ x);
+            b = mix(b ^ y);
+        }
+        [x, y, z] => {
+            a = mix(a ^ x);
+            b = mix(b ^ y);
+            c = mix(c ^ z);
+        }
+        _ => {}
     }
-    mix(even ^ mix(odd ^ SEED))
+    mix(a ^ mix(b ^ mix(c ^ mix(d ^ SEED))))
 }
 
-/// The odd lane's seed.
-const ODD_SEED: u64 = 0x0dd5_eed5_1a4e_c0de;
+/// The other lanes' seeds.
+const SEED_B: u64 = 0x0dd5_eed5_1a4e_c0de;
+const SEED_C: u64 = 0x7e1a_4e5e_ed02_9a1b;
+const SEED_D: u64 = 0x3c0f_fee5_5eed_1a4f;
 
 #[cfg(test)]
 mod tests {
@@ -84,8 +102,8 @@ mod tests {
 
     #[test]
     fn states_differing_in_one_word_never_collide() {
-        // Even and odd positions (the two lanes), odd and even lengths.
-        for len in 1..8usize {
+        // Every lane, lengths that fill the lanes or not.
+        for len in 1..12usize {
             let base: Vec<u64> = (0..len as u64).map(|i| i * 0x9e37_79b9).collect();
             let mut seen = std::collections::HashSet::new();
             assert!(seen.insert(fingerprint_words(&base)));
@@ -105,7 +123,7 @@ mod tests {
     }
 
     const PINNED: u64 = 17_003_333_041_904_791_005;
-    const PINNED_WORDS: u64 = 15_264_277_496_958_704_739;
+    const PINNED_WORDS: u64 = 14_685_185_589_585_245_181;
 
     #[test]
     fn fingerprints_are_fixed_across_runs() {
