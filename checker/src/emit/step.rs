@@ -3,10 +3,12 @@
 //! A step's function runs one attempt for the instance `g` (and the
 //! delivered message `d`, for a receive), as `transitions::attempt` does:
 //! the acting instance's variables loaded, the message's sender and fields
-//! matched and bound, the guard, then the body, whose completed runs go to
-//! the scratch's [`Outcomes`](crate::kernel::Outcomes). It returns whether
-//! the guard held; `Err(Bail)` hands the attempt to the interpreted
-//! machine.
+//! matched and bound, the guard, then the body. A body with a `choose`
+//! puts its completed runs in the scratch's
+//! [`Outcomes`](crate::kernel::Outcomes); one without completes at most
+//! once and writes its successor in place (see [`completes_once`]). It
+//! returns whether the guard held; `Err(Bail)` hands the attempt to the
+//! interpreted machine.
 //!
 //! A `choose` runs the rest of the body once per element, as the
 //! executor's continuation does (`compile/stmt.rs`): the rest of its
